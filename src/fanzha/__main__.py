@@ -1,0 +1,3 @@
+from fanzha.cli.app import main
+
+main()

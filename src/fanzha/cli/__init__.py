@@ -1,0 +1,1 @@
+"""The command line (Typer). One module per command group; each exposes ``register(app)``."""

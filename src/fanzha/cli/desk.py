@@ -1,0 +1,9 @@
+"""`fanzha desk` commands (being built)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this group's commands to the app (none yet)."""

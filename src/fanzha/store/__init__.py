@@ -1,0 +1,1 @@
+"""The two stores: the event store (Parquet + DuckDB) and the workflow store (SQLAlchemy)."""

@@ -1,0 +1,1 @@
+"""Warnings: one per resident and episode, graded and explained."""

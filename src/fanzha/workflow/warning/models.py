@@ -1,0 +1,68 @@
+"""The ``warnings`` table and its schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fanzha.store.database import Base
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class EarlyWarning(Base):
+    """One warning: a resident in one risk episode, with its level, type and reasons.
+
+    Times are naive local times of the centre's zone (as in the event store), except
+    ``created_at``/``updated_at`` which are UTC wall-clock bookkeeping.
+    """
+
+    __tablename__ = "warnings"
+    __table_args__ = (UniqueConstraint("resident_id", "episode_start", name="uq_warning_episode"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[str] = mapped_column(String(32), index=True)
+    phone: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    community: Mapped[str | None] = mapped_column(String(64))
+    station: Mapped[str | None] = mapped_column(String(64), index=True)
+    episode_start: Mapped[dt.datetime] = mapped_column(DateTime)
+    warned_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    last_signal_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    level: Mapped[int] = mapped_column(Integer, index=True)
+    level_history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    fraud_type: Mapped[str] = mapped_column(String(64), default="other")
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    n_signals: Mapped[int] = mapped_column(Integer, default=0)
+    rules_version: Mapped[str] = mapped_column(String(64))
+    engine: Mapped[str] = mapped_column(String(16), default="duckdb")
+    source: Mapped[str] = mapped_column(String(16), default="detection")
+    status: Mapped[str] = mapped_column(String(24), default="new", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 - SQLAlchemy API
+
+
+class WarningRead(BaseModel):
+    """A warning as the API shows it (phone masked by the caller when needed)."""
+
+    model_config = {"from_attributes": True}
+
+    id: int
+    resident_id: str
+    station: str | None
+    episode_start: dt.datetime
+    warned_at: dt.datetime
+    level: int
+    fraud_type: str
+    score: float
+    reasons: list[dict[str, Any]]
+    status: str
