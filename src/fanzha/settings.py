@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         DEV_PSEUDONYM_KEY, description="secret key for pseudonymising ID numbers (HMAC-SHA256)"
     )
     timezone: str = Field("Asia/Shanghai", description="zone of times given without an offset")
-    rules_file: Path | None = Field(None, description="detection rules; default: the packaged rules")
+    rules_file: Path | None = Field(None, description="detection rules; default: packaged")
     threads: int = Field(2, ge=1, description="DuckDB worker threads")
     memory_limit: str = Field("8GB", description="DuckDB memory limit")
 

@@ -11,7 +11,14 @@ import typer
 from fanzha.errors import FanzhaError
 
 COMMAND_MODULES = (
-    "simulate", "ingest", "detect", "evaluate", "demo", "numbers", "text", "desk",
+    "simulate",
+    "ingest",
+    "detect",
+    "evaluate",
+    "demo",
+    "numbers",
+    "text",
+    "desk",
 )
 
 app = typer.Typer(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from enum import Enum
+from enum import StrEnum
 
 VIRTUAL_PREFIXES = frozenset({"162", "165", "167", "170", "171"})
 _SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
@@ -25,7 +25,7 @@ _LANDLINE = re.compile(r"(?:10|2\d)\d{7,8}|[3-9]\d{2}\d{7,8}")
 _INTERNATIONAL = re.compile(r"[1-9]\d{6,14}")
 
 
-class PhoneKind(str, Enum):
+class PhoneKind(StrEnum):
     """What kind of number a key is."""
 
     MOBILE = "mobile"

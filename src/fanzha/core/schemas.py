@@ -57,8 +57,18 @@ class Kind:
 
 GENDERS = ("M", "F")
 OCCUPATIONS = (
-    "student", "retiree", "finance", "office", "worker", "farmer", "merchant",
-    "unemployed", "it", "teacher", "medical", "other",
+    "student",
+    "retiree",
+    "finance",
+    "office",
+    "worker",
+    "farmer",
+    "merchant",
+    "unemployed",
+    "it",
+    "teacher",
+    "medical",
+    "other",
 )
 APP_EVENTS = ("install", "uninstall", "open")
 TRANSFER_CHANNELS = ("bank", "mobile_bank", "alipay", "wechat", "atm_withdrawal", "counter")
@@ -183,8 +193,15 @@ LEADS = Kind(
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        RESIDENTS, JURISDICTIONS, CALLS, SMS, URL_VISITS, APP_EVENTS_KIND, TRANSFERS,
-        INDICATORS, LEADS,
+        RESIDENTS,
+        JURISDICTIONS,
+        CALLS,
+        SMS,
+        URL_VISITS,
+        APP_EVENTS_KIND,
+        TRANSFERS,
+        INDICATORS,
+        LEADS,
     )
 }
 
@@ -192,35 +209,71 @@ KINDS: dict[str, Kind] = {
 # local TIMESTAMP, id_number becomes resident_id / id_hash, url gains host.
 STORED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "residents": (
-        ("resident_id", "VARCHAR"), ("phone", "BIGINT"), ("birth_year", "SMALLINT"),
-        ("gender", "VARCHAR"), ("occupation", "VARCHAR"), ("community", "VARCHAR"),
+        ("resident_id", "VARCHAR"),
+        ("phone", "BIGINT"),
+        ("birth_year", "SMALLINT"),
+        ("gender", "VARCHAR"),
+        ("occupation", "VARCHAR"),
+        ("community", "VARCHAR"),
     ),
     "jurisdictions": (
-        ("community", "VARCHAR"), ("community_name", "VARCHAR"),
-        ("station", "VARCHAR"), ("station_name", "VARCHAR"),
+        ("community", "VARCHAR"),
+        ("community_name", "VARCHAR"),
+        ("station", "VARCHAR"),
+        ("station_name", "VARCHAR"),
     ),
     "calls": (
-        ("caller", "BIGINT"), ("callee", "BIGINT"), ("start", "TIMESTAMP"),
-        ("duration_s", "INTEGER"), ("imei", "VARCHAR"), ("cell", "VARCHAR"),
+        ("caller", "BIGINT"),
+        ("callee", "BIGINT"),
+        ("start", "TIMESTAMP"),
+        ("duration_s", "INTEGER"),
+        ("imei", "VARCHAR"),
+        ("cell", "VARCHAR"),
     ),
-    "sms": (("sender", "BIGINT"), ("receiver", "BIGINT"), ("time", "TIMESTAMP"),
-            ("text", "VARCHAR")),
-    "url_visits": (("phone", "BIGINT"), ("time", "TIMESTAMP"), ("url", "VARCHAR"),
-                   ("host", "VARCHAR")),
-    "app_events": (("phone", "BIGINT"), ("time", "TIMESTAMP"), ("package", "VARCHAR"),
-                   ("event", "VARCHAR")),
+    "sms": (
+        ("sender", "BIGINT"),
+        ("receiver", "BIGINT"),
+        ("time", "TIMESTAMP"),
+        ("text", "VARCHAR"),
+    ),
+    "url_visits": (
+        ("phone", "BIGINT"),
+        ("time", "TIMESTAMP"),
+        ("url", "VARCHAR"),
+        ("host", "VARCHAR"),
+    ),
+    "app_events": (
+        ("phone", "BIGINT"),
+        ("time", "TIMESTAMP"),
+        ("package", "VARCHAR"),
+        ("event", "VARCHAR"),
+    ),
     "transfers": (
-        ("payer_phone", "BIGINT"), ("payer_account", "VARCHAR"), ("payee_account", "VARCHAR"),
-        ("amount", "DOUBLE"), ("time", "TIMESTAMP"), ("channel", "VARCHAR"),
+        ("payer_phone", "BIGINT"),
+        ("payer_account", "VARCHAR"),
+        ("payee_account", "VARCHAR"),
+        ("amount", "DOUBLE"),
+        ("time", "TIMESTAMP"),
+        ("channel", "VARCHAR"),
     ),
     "indicators": (
-        ("kind", "VARCHAR"), ("value", "VARCHAR"), ("phone", "BIGINT"),
-        ("fraud_type", "VARCHAR"), ("source", "VARCHAR"), ("confidence", "DOUBLE"),
-        ("valid_from", "TIMESTAMP"), ("valid_to", "TIMESTAMP"),
+        ("kind", "VARCHAR"),
+        ("value", "VARCHAR"),
+        ("phone", "BIGINT"),
+        ("fraud_type", "VARCHAR"),
+        ("source", "VARCHAR"),
+        ("confidence", "DOUBLE"),
+        ("valid_from", "TIMESTAMP"),
+        ("valid_to", "TIMESTAMP"),
     ),
     "leads": (
-        ("phone", "BIGINT"), ("id_hash", "VARCHAR"), ("fraud_type", "VARCHAR"),
-        ("level", "SMALLINT"), ("source_unit", "VARCHAR"), ("instruction_no", "VARCHAR"),
-        ("time", "TIMESTAMP"), ("narrative", "VARCHAR"),
+        ("phone", "BIGINT"),
+        ("id_hash", "VARCHAR"),
+        ("fraud_type", "VARCHAR"),
+        ("level", "SMALLINT"),
+        ("source_unit", "VARCHAR"),
+        ("instruction_no", "VARCHAR"),
+        ("time", "TIMESTAMP"),
+        ("narrative", "VARCHAR"),
     ),
 }

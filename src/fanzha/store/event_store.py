@@ -23,7 +23,9 @@ from fanzha.core.schemas import KINDS, STORED_COLUMNS
 # Derived tables written by detection components rather than by ingestion.
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "suspected_numbers": (
-        ("phone", "BIGINT"), ("score", "DOUBLE"), ("fraud_type", "VARCHAR"),
+        ("phone", "BIGINT"),
+        ("score", "DOUBLE"),
+        ("fraud_type", "VARCHAR"),
         ("model_version", "VARCHAR"),
     ),
 }
@@ -69,7 +71,8 @@ class EventStore:
             empty = ", ".join(f'CAST(NULL AS {typ}) AS "{name}"' for name, typ in columns)
             return f"CREATE OR REPLACE VIEW {kind} AS SELECT {empty} WHERE false"
         listing = ", ".join("'" + f.as_posix().replace("'", "''") + "'" for f in files)
+        # kind and column names come from the schema module; paths are quoted above
         return (
-            f"CREATE OR REPLACE VIEW {kind} AS SELECT {names} "
+            f"CREATE OR REPLACE VIEW {kind} AS SELECT {names} "  # noqa: S608
             f"FROM read_parquet([{listing}], union_by_name=true)"
         )

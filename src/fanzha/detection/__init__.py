@@ -1,0 +1,1 @@
+"""Detection: signals from events, rules as data, scoring into graded warnings, models."""

@@ -1,0 +1,1 @@
+"""The fraud-number model: behaviour and call-graph features, gradient boosting."""

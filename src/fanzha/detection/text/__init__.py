@@ -1,0 +1,1 @@
+"""Scam-text scoring: the pluggable interface and its implementations."""
