@@ -16,6 +16,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from fanzha.errors import ConfigError
 
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me"
+DEV_SECRET_KEY = "dev-only-desk-secret-key-change-me"
+# Warning-desk SLA defaults in minutes per level: (sign-for, first contact, face-to-face visit).
+DEFAULT_SLA_MINUTES: dict[str, list[int]] = {
+    "emergency": [5, 10, 60],
+    "high": [30, 60, 1440],
+    "medium": [240, 1440, 4320],
+    "low": [1440, 1440, 10080],
+}
 
 
 class Settings(BaseSettings):
@@ -37,12 +45,59 @@ class Settings(BaseSettings):
     rules_file: Path | None = Field(None, description="detection rules; default: packaged")
     threads: int = Field(2, ge=1, description="DuckDB worker threads")
     memory_limit: str = Field("8GB", description="DuckDB memory limit")
+    # --- warning desk (web workspace, dispatch, SLA clocks) ---
+    secret_key: str = Field(
+        DEV_SECRET_KEY, description="signs session cookies and CSRF tokens of the desk"
+    )
+    session_max_age_minutes: int = Field(
+        720, ge=5, description="a desk login expires after this many minutes"
+    )
+    session_cookie_secure: bool | None = Field(
+        None, description="send the session cookie over HTTPS only; default: on in production"
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="failed logins per user name or address before a lockout"
+    )
+    login_lockout_minutes: int = Field(15, ge=1, description="how long a login lockout lasts")
+    sla_minutes: dict[str, list[int]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_SLA_MINUTES.items()},
+        description="per level: minutes to sign for, to first contact and to visit",
+    )
+    officer_capacity: int = Field(
+        30, ge=1, description="open warnings an on-duty officer gets by auto-assignment"
+    )
+    desk_tick_seconds: float = Field(
+        0.5, gt=0, description="how often the desk routes new warnings and checks SLA clocks"
+    )
+    default_language: Literal["zh", "en"] = Field("zh", description="language of the desk UI")
+    page_size: int = Field(50, ge=5, le=500, description="rows per page of the desk queues")
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:
         if self.environment == "production" and self.pseudonym_key == DEV_PSEUDONYM_KEY:
             raise ConfigError("FANZHA_PSEUDONYM_KEY must be set to a secret in production")
+        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
+            raise ConfigError("FANZHA_SECRET_KEY must be set to a secret in production")
         return self
+
+    @model_validator(mode="after")
+    def _check_sla_minutes(self) -> Settings:
+        if set(self.sla_minutes) != set(DEFAULT_SLA_MINUTES):
+            raise ConfigError("FANZHA_SLA_MINUTES needs emergency, high, medium and low")
+        for level, steps in self.sla_minutes.items():
+            if len(steps) != 3 or min(steps) <= 0 or sorted(steps) != list(steps):
+                raise ConfigError(
+                    "FANZHA_SLA_MINUTES: three increasing positive minutes per level",
+                    level=level,
+                )
+        return self
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Whether the desk's cookies carry the Secure flag."""
+        if self.session_cookie_secure is None:
+            return self.environment == "production"
+        return self.session_cookie_secure
 
     @property
     def effective_database_url(self) -> str:

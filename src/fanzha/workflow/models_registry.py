@@ -1,5 +1,17 @@
 """Imports every table module so that ``Base.metadata`` knows all tables (for Alembic)."""
 
+from fanzha.workflow.action import models as action_models
+from fanzha.workflow.audit import models as audit_models
+from fanzha.workflow.outcome import models as outcome_models
+from fanzha.workflow.station import models as station_models
+from fanzha.workflow.user import models as user_models
 from fanzha.workflow.warning import models as warning_models
 
-__all__ = ["warning_models"]
+__all__ = [
+    "action_models",
+    "audit_models",
+    "outcome_models",
+    "station_models",
+    "user_models",
+    "warning_models",
+]

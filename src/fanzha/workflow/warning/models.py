@@ -6,7 +6,17 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanzha.store.database import Base
@@ -47,6 +57,22 @@ class EarlyWarning(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
     version_id: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # --- the warning desk's columns (migration 0002_desk) ---
+    source_unit: Mapped[str | None] = mapped_column(String(64))  # issuing unit of a lead
+    instruction_no: Mapped[str | None] = mapped_column(String(64))  # 指令编号
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    assignee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # SLA clocks start here
+    sla_level: Mapped[int | None] = mapped_column(Integer)  # level the deadlines were set for
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    contacted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    visited_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # next SLA deadline
+    due_stage: Mapped[str | None] = mapped_column(String(16))  # sign / contact / visit
+    breached_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # first missed deadline
+    escalated_stage: Mapped[str | None] = mapped_column(String(16))  # last stage escalated
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(24))  # latest outcome category
 
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 - SQLAlchemy API
 

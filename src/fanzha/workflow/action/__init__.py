@@ -1,0 +1,1 @@
+"""Actions taken on a warning: sign-for, calls, SMS, visits, escalations, transfers."""

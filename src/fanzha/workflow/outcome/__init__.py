@@ -1,0 +1,1 @@
+"""Outcomes (反馈): the structured result of handling a warning."""

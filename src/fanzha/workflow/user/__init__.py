@@ -1,0 +1,1 @@
+"""Desk users (with roles) and partners' API keys."""

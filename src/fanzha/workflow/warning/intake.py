@@ -1,0 +1,101 @@
+"""Warnings that do not come from detection: entered by hand or pushed by a partner's system."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from fanzha.core import fraud_types, phone
+from fanzha.core.levels import Level
+from fanzha.errors import WorkflowError
+from fanzha.workflow.audit import service as audit
+from fanzha.workflow.roles import Permission, Principal
+from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.routing import DeskConfig, route
+
+SOURCES = ("detection", "upstream", "operator", "bank", "internet", "manual")
+
+
+class LeadCreate(BaseModel):
+    """A lead (预警线索/指令) given by hand or by a partner."""
+
+    phone: str = Field(min_length=3, max_length=32)
+    level: str = Field(description="紧急/高/中/低 or emergency/high/medium/low or 4..1")
+    fraud_type: str = "other"
+    source: str = "manual"
+    source_unit: str | None = Field(None, max_length=64)
+    instruction_no: str | None = Field(None, max_length=64)
+    community: str | None = Field(None, max_length=64)
+    narrative: str = Field("", max_length=2000)
+
+
+def create(
+    *,
+    session: Session,
+    principal: Principal,
+    data: LeadCreate,
+    config: DeskConfig,
+    now: dt.datetime,
+) -> EarlyWarning:
+    """Create and route a warning from a lead; the lead keeps its source and instruction."""
+    principal.require(Permission.CREATE)
+    try:
+        key = phone.parse(data.phone)
+        level = Level.parse(data.level)
+        fraud_type = fraud_types.parse(data.fraud_type)
+    except ValueError as exc:
+        raise WorkflowError(str(exc)) from exc
+    if data.source not in SOURCES:
+        raise WorkflowError("unknown lead source", source=data.source)
+    warning = EarlyWarning(
+        resident_id=f"lead-{key}",
+        phone=key,
+        community=data.community,
+        station=None,
+        episode_start=now,
+        warned_at=now,
+        last_signal_at=now,
+        level=int(level),
+        level_history=[{"time": now.isoformat(), "level": int(level)}],
+        fraud_type=fraud_type,
+        score=0.0,
+        reasons=[_reason(data, fraud_type, now)],
+        n_signals=1,
+        rules_version="lead",
+        engine="desk",
+        source=data.source,
+        status="new",
+        source_unit=data.source_unit,
+        instruction_no=data.instruction_no,
+    )
+    session.add(warning)
+    session.flush()
+    audit.append(
+        session=session,
+        actor=principal.label,
+        action="create",
+        object_type="warning",
+        object_id=warning.id,
+        at=now,
+        detail={
+            "source": data.source,
+            "source_unit": data.source_unit,
+            "instruction_no": data.instruction_no,
+        },
+    )
+    route(session=session, warning=warning, config=config, now=now)
+    session.flush()
+    return warning
+
+
+def _reason(data: LeadCreate, fraud_type: str, now: dt.datetime) -> dict[str, object]:
+    return {
+        "kind": "upstream_lead",
+        "time": now.isoformat(),
+        "weight": 1.0,
+        "fraud_type": fraud_type,
+        "evidence": data.narrative
+        or f"{data.source_unit or data.source} {data.instruction_no or ''}",
+    }

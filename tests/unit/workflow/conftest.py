@@ -1,0 +1,191 @@
+"""Service-layer fixtures: every test that takes ``factory`` runs on SQLite and PostgreSQL.
+
+SQLite copies a migrated template file; PostgreSQL migrates one uniquely named database
+per test session and truncates every table before each test, so tests never collide (and
+never touch another session's database).
+The PostgreSQL half is skipped, with a reason, when ``FANZHA_TEST_POSTGRES_URL`` is unset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from fanzha.settings import DEFAULT_SLA_MINUTES
+from fanzha.store.database import make_engine, session_factory, upgrade
+from fanzha.workflow.roles import Principal, Role, user_principal
+from fanzha.workflow.station.models import Community, Station
+from fanzha.workflow.user import service as users
+from fanzha.workflow.user.models import UserCreate
+from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.routing import DeskConfig
+
+NOW = dt.datetime(2026, 3, 2, 10, 0, 0)
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tmpl") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    admin = os.environ.get("FANZHA_TEST_POSTGRES_URL")
+    if not admin:
+        pytest.skip("FANZHA_TEST_POSTGRES_URL is not set (CI sets it)")
+    name = f"fz_tmpl_{uuid.uuid4().hex[:10]}"
+    _admin_exec(admin, f'CREATE DATABASE "{name}"')
+    upgrade(make_url(admin).set(database=name).render_as_string(hide_password=False))
+    yield name
+    _admin_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_exec(admin_url: str, sql: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.integration]),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "desk.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    name = request.getfixturevalue("pg_template")
+    url = make_url(os.environ["FANZHA_TEST_POSTGRES_URL"]).set(database=name)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield url.render_as_string(hide_password=False)
+
+
+TABLES = (
+    "audit_log",
+    "outcomes",
+    "actions",
+    "api_keys",
+    "users",
+    "communities",
+    "stations",
+    "warnings",
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its production cost makes every created user take ~100 ms."""
+    monkeypatch.setattr(
+        users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture
+def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def config() -> DeskConfig:
+    return DeskConfig(sla=DEFAULT_SLA_MINUTES, capacity=2)
+
+
+class Desk:
+    """Builds stations, users and warnings for a test."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self._n = 0
+
+    def station(self, code: str, communities: tuple[str, ...] = ()) -> None:
+        with self.factory.begin() as s:
+            s.add(Station(code=code, name=f"{code}派出所", active=True))
+            s.flush()
+            for c in communities:
+                s.add(Community(code=c, name=c, station_code=code))
+
+    def user(self, name: str, role: Role, station: str | None = None, **kw: Any) -> Principal:
+        with self.factory.begin() as s:
+            u = users.create(
+                session=s,
+                data=UserCreate(
+                    username=name,
+                    display_name=name,
+                    role=role,
+                    station_code=station,
+                    password=PASSWORD,
+                    **kw,
+                ),
+            )
+            return user_principal(u.id, u.username, role, u.station_code)
+
+    def warning(self, **kw: Any) -> int:
+        self._n += 1
+        values: dict[str, Any] = {
+            "resident_id": f"R{self._n:06d}",
+            "phone": 8613800000000 + self._n,
+            "community": None,
+            "station": None,
+            "episode_start": NOW,
+            "warned_at": NOW,
+            "last_signal_at": NOW,
+            "level": 3,
+            "level_history": [],
+            "fraud_type": "fake_investment",
+            "score": 5.0,
+            "reasons": [
+                {
+                    "kind": "call",
+                    "time": NOW.isoformat(),
+                    "weight": 3.0,
+                    "fraud_type": "fake_investment",
+                    "evidence": "call 300s",
+                }
+            ],
+            "n_signals": 1,
+            "rules_version": "test",
+            "engine": "duckdb",
+            "source": "detection",
+            "status": "new",
+        }
+        values.update(kw)
+        with self.factory.begin() as s:
+            w = EarlyWarning(**values)
+            s.add(w)
+            s.flush()
+            return w.id
+
+    def get(self, warning_id: int) -> EarlyWarning:
+        with self.factory() as s:
+            w = s.get(EarlyWarning, warning_id)
+            assert w is not None
+            return w
+
+
+@pytest.fixture
+def desk(factory: sessionmaker[Session]) -> Desk:
+    return Desk(factory)
