@@ -72,7 +72,7 @@ def cold_contacts(
     per_type = {t: sum(1 for o in ops if o.fraud_type == t) for t in TYPE_SHARE}
     weights = {t: target_weights(city, t) for t in TYPE_SHARE}
     for i, op in enumerate(ops):
-        mean = COLD_PER_RESIDENT_DAY * config.residents * config.fraud_multiplier
+        mean = COLD_PER_RESIDENT_DAY * config.residents * config.fraud_multiplier**0.5
         mean *= TYPE_SHARE[op.fraud_type] / per_type[op.fraud_type]
         for day in range(config.days):
             rng = rng_for(config.seed, "cold", i, day)

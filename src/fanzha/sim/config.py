@@ -29,7 +29,8 @@ class SimConfig:
     blacklist_coverage: float = 0.3
     lead_coverage: float = 0.4
     csv_encoding: Literal["utf-8", "gbk"] = "utf-8"
-    fraud_multiplier: float = 1.0  # scales fraud volume (tests and demos use > 1)
+    # scales victim journeys (and cold contacts by its square root); tests and demos use > 1
+    fraud_multiplier: float = 1.0
 
     def __post_init__(self) -> None:
         if self.residents < 100:

@@ -48,7 +48,7 @@ def build_actors(config: SimConfig, city: City) -> Actors:
     """Couriers (~1 per 2,000 residents) and telemarketers (~1 per 8,000)."""
     rng = rng_for(config.seed, "negatives", 10**6)
     n_c = max(3, round(config.residents / 2000))
-    n_t = max(2, round(config.residents / 8000))
+    n_t = max(3, round(config.residents / 8000))
     couriers = _mix_kinds(rng, n_c, virtual_share=0.1, landline_share=0.0)
     tele = _mix_kinds(rng, n_t, virtual_share=0.4, landline_share=0.3)
     banks = np.array([phones.service_key(b) for b in phones.BANK_SERVICE], dtype=np.int64)
@@ -64,6 +64,7 @@ def _mix_kinds(
 ) -> I64:
     out = phones.mobiles(rng, n)
     u = rng.random(n)
+    u[0] = 0.0  # at least one number in a virtual range
     virtual = u < virtual_share
     out[virtual] = phones.mobiles(rng, int(virtual.sum()), phones.VIRTUAL_PREFIXES)
     land = (u >= virtual_share) & (u < virtual_share + landline_share)
