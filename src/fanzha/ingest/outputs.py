@@ -1,0 +1,144 @@
+"""After classification: write the new rows, count per file, write the quarantine files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from fanzha.core.schemas import STORED_COLUMNS, Kind
+from fanzha.ingest.quarantine import QuarantineRow, write_quarantine
+from fanzha.ingest.report import FileReport
+from fanzha.store.event_writer import EventWriter, sql_path
+
+__all__ = ["count_files", "quarantine_files", "write_new_rows"]
+
+Rejects = dict[int, list[QuarantineRow]]
+
+
+def _columns(kind: Kind) -> str:
+    return ", ".join(f'"{n}"' for n, _ in STORED_COLUMNS[kind.name]) + ", row_key"
+
+
+def _create_fresh(con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
+    flagged = con.execute("SELECT count(*) FROM flags").fetchone()
+    anti = "ANTI JOIN flags USING (_file, _row)" if flagged and flagged[0] else ""
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW fresh AS SELECT _file, {_columns(kind)} "  # noqa: S608
+        f"FROM norm {anti} WHERE _reason IS NULL"
+    )
+    count = con.execute("SELECT count(*) FROM fresh").fetchone()
+    return int(count[0]) if count else 0
+
+
+def write_new_rows(
+    con: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    writer: EventWriter,
+    batch_id: str,
+    reports: list[FileReport],
+) -> dict[int, int]:
+    """Write the new rows of ``norm`` to the store; return replaced-row counts per file."""
+    if _create_fresh(con, kind) == 0:
+        return {}
+    if kind.is_event:
+        writer.write_events(con, kind.name, f"SELECT {_columns(kind)} FROM fresh", {}, batch_id)  # noqa: S608
+        return {}
+    return _upsert_table(con, kind, writer, batch_id)
+
+
+def _upsert_table(
+    con: duckdb.DuckDBPyConnection, kind: Kind, writer: EventWriter, batch_id: str
+) -> dict[int, int]:
+    keys = ", ".join(f'"{k}"' for k in kind.key) if kind.key else "row_key"
+    columns = _columns(kind)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE fresh_last AS SELECT * FROM fresh "  # noqa: S608
+        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _file DESC) = 1"
+    )
+    path = writer.store.table_path(kind.name)
+    if not path.exists():
+        writer.write_table(con, kind.name, f"SELECT {columns} FROM fresh_last", {}, batch_id)  # noqa: S608
+        return {}
+    old = f"(SELECT {columns} FROM read_parquet({sql_path(path)}))"  # noqa: S608
+    replaced = con.execute(
+        f"SELECT f._file, count(*) FROM {old} o JOIN fresh_last f USING ({keys}) GROUP BY ALL"  # noqa: S608
+    ).fetchall()
+    merged = (
+        f"SELECT {columns} FROM {old} ANTI JOIN fresh_last USING ({keys}) "  # noqa: S608
+        f"UNION ALL SELECT {columns} FROM fresh_last"
+    )
+    writer.write_table(con, kind.name, merged, {}, batch_id)
+    return {int(f): int(n) for f, n in replaced}
+
+
+def count_files(
+    con: duckdb.DuckDBPyConnection,
+    reports: list[FileReport],
+    rejects: Rejects,
+    updated: dict[int, int],
+) -> None:
+    """Fill the counts of each file's report (read = accepted + quarantined)."""
+    read = dict(
+        (int(f), (int(n), int(bad)))
+        for f, n, bad in con.execute(
+            "SELECT _file, count(*), count(_reason) FROM norm GROUP BY _file"
+        ).fetchall()
+    )
+    flags: dict[tuple[int, str], int] = {
+        (int(f), str(s)): int(n)
+        for f, s, n in con.execute(
+            "SELECT _file, status, count(*) FROM flags GROUP BY ALL"
+        ).fetchall()
+    }
+    for index, report in enumerate(reports):
+        if report.error is not None:
+            continue
+        n, bad = read.get(index, (0, 0))
+        reader_bad = len(rejects.get(index, []))
+        report.rows_read = n + reader_bad
+        report.quarantined = bad + reader_bad + flags.get((index, "q"), 0)
+        report.already_present = flags.get((index, "p"), 0)
+        report.new = report.rows_read - report.quarantined - report.already_present
+        report.updated = updated.get(index, 0)
+
+
+def _sql_rejects(
+    con: duckdb.DuckDBPyConnection, index: int, headers: dict[str, str]
+) -> list[QuarantineRow]:
+    names = list(headers)
+    params: dict[str, object] = {"i": index}
+    pairs = []
+    for n, name in enumerate(names):
+        params[f"h{n}"] = headers[name]
+        pairs.append(f'$h{n}, r."{name}"')
+    raw = f"json_object({', '.join(pairs)})" if pairs else "'{}'"
+    rows = con.execute(
+        f"""SELECT q._row, q.col, q.why, CAST({raw} AS VARCHAR) FROM (
+            SELECT _row, split_part(_reason, chr(9), 1) AS col,
+                   split_part(_reason, chr(9), 2) AS why
+            FROM norm WHERE _file = $i AND _reason IS NOT NULL
+            UNION ALL
+            SELECT _row, '' AS col, reason AS why FROM flags WHERE _file = $i AND status = 'q'
+        ) q JOIN raw{index} r USING (_row)""",  # noqa: S608
+        params,
+    ).fetchall()
+    return [(int(r), str(c), str(w), str(j)) for r, c, w, j in rows]
+
+
+def quarantine_files(
+    con: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    data_dir: Path,
+    stamp: str,
+    reports: list[FileReport],
+    rejects: Rejects,
+    headers: dict[int, dict[str, str]],
+) -> None:
+    """Write one quarantine file per source file that had rejected rows."""
+    for index, report in enumerate(reports):
+        if report.error is not None or report.quarantined == 0:
+            continue
+        rows = rejects.get(index, []) + _sql_rejects(con, index, headers[index])
+        path, reasons = write_quarantine(data_dir, kind.name, report.file, stamp, rows)
+        report.quarantine_file, report.reasons = path, reasons

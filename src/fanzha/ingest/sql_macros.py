@@ -1,0 +1,55 @@
+"""DuckDB macros shared by the normalisation SQL: times, numbers, URLs (phones: :mod:`.phone_sql`)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from fanzha.ingest import phone_sql
+
+__all__ = ["TIME_FORMATS", "install"]
+
+TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+)
+_OFFSET = (
+    r"^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    r" ?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+)
+_EXCEL_SERIAL = r"[0-9]{5}(\.[0-9]+)?"
+_HOST = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^@/?#\s]*@)?([^:/?#\s@]+)"
+
+_MACROS = (
+    # a time written as text -> naive local TIMESTAMP in zone tz (NULL when unreadable)
+    f"""CREATE OR REPLACE TEMP MACRO fz_time_text(s, tz) AS CASE
+        WHEN regexp_matches(s, '{_OFFSET}')
+            THEN timezone(tz, try_cast(replace(s, '/', '-') AS TIMESTAMPTZ))
+        WHEN regexp_full_match(s, '{_EXCEL_SERIAL}')
+            THEN TIMESTAMP '1899-12-30'
+                 + to_microseconds(try_cast(round(CAST(s AS DOUBLE) * 86400000000) AS BIGINT))
+        ELSE coalesce(try_cast(s AS TIMESTAMP), try_strptime(s, {list(TIME_FORMATS)!r}))
+    END""",
+    """CREATE OR REPLACE TEMP MACRO fz_time(s, tz) AS fz_time_text(trim(s), tz)""",
+    """CREATE OR REPLACE TEMP MACRO fz_double(s) AS
+        try_cast(regexp_replace(trim(s), '[,，¥￥元\\s]', '', 'g') AS DOUBLE)""",
+    """CREATE OR REPLACE TEMP MACRO fz_int(s) AS CASE
+        WHEN fz_double(s) = floor(fz_double(s)) THEN try_cast(fz_double(s) AS BIGINT)
+    END""",
+    f"""CREATE OR REPLACE TEMP MACRO fz_host(u) AS nullif(rtrim(lower(
+        regexp_extract(u, '{_HOST}', 1)), '.'), '')""",
+    """CREATE OR REPLACE TEMP MACRO fz_blank(s) AS s IS NULL OR trim(s) = ''""",
+)
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Define all normalisation macros (including the phone ones) on ``con``."""
+    phone_sql.install(con)
+    for macro in _MACROS:
+        con.execute(macro)
