@@ -39,16 +39,17 @@ def create(*, session: Session, code: str, name: str) -> Station:
 
 def upsert_jurisdiction(*, session: Session, rows: Iterable[dict[str, str | None]]) -> int:
     """Create or update stations and communities from jurisdiction rows; return rows seen."""
+    rows = list(rows)
     stations = {s.code: s for s in session.scalars(select(Station))}
-    communities = {c.code: c for c in session.scalars(select(Community))}
-    count = 0
     for row in rows:
-        count += 1
         code = str(row["station"])
         if code not in stations:
             stations[code] = Station(code=code, name=row.get("station_name") or code, active=True)
             session.add(stations[code])
-        community = str(row["community"])
+    session.flush()
+    communities = {c.code: c for c in session.scalars(select(Community))}
+    for row in rows:
+        code, community = str(row["station"]), str(row["community"])
         if community in communities:
             communities[community].station_code = code
         else:
@@ -57,7 +58,7 @@ def upsert_jurisdiction(*, session: Session, rows: Iterable[dict[str, str | None
             )
             session.add(communities[community])
     session.flush()
-    return count
+    return len(rows)
 
 
 def station_of_community(*, session: Session, community: str | None) -> str | None:

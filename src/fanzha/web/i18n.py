@@ -1,0 +1,162 @@
+"""The desk's words in Chinese (default) and English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fanzha.core import fraud_types
+from fanzha.core.levels import Level
+from fanzha.workflow.action.models import ActionKind
+from fanzha.workflow.outcome.models import CATEGORIES, Category
+
+LANGUAGES = ("zh", "en")
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "app": ("反诈预警工作台", "Anti-fraud warning desk"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "bad_login": ("用户名或密码错误", "Wrong user name or password"),
+    "throttled": ("登录失败次数过多，请稍后再试", "Too many failed logins; try again later"),
+    "queue": ("预警队列", "Warning queue"),
+    "mine": ("我的", "Mine"),
+    "supervise": ("督导", "Supervision"),
+    "admin_users": ("用户管理", "Users"),
+    "admin_stations": ("派出所管理", "Stations"),
+    "audit": ("审计日志", "Audit log"),
+    "export": ("导出", "Export"),
+    "level": ("等级", "Level"),
+    "status": ("状态", "Status"),
+    "station": ("派出所", "Station"),
+    "type": ("诈骗类型", "Fraud type"),
+    "source": ("来源", "Source"),
+    "phone": ("手机号", "Phone"),
+    "due": ("时限", "Due"),
+    "assignee": ("责任人", "Assignee"),
+    "filter": ("筛选", "Filter"),
+    "all": ("全部", "All"),
+    "open": ("未结", "Open"),
+    "overdue": ("超期未劝阻", "Overdue"),
+    "centre_queue": ("中心队列（辖区外）", "Centre queue (outside the area)"),
+    "warned_at": ("预警时间", "Warned at"),
+    "score": ("分值", "Score"),
+    "reasons": ("预警依据", "Reasons"),
+    "timeline": ("证据时间线", "Evidence timeline"),
+    "actions": ("处置记录", "Actions"),
+    "outcomes": ("反馈", "Outcomes"),
+    "sign": ("签收", "Sign for"),
+    "record_action": ("记录处置", "Record an action"),
+    "record_outcome": ("提交反馈", "Submit outcome"),
+    "next_steps": ("建议下一步", "Next steps"),
+    "reveal": ("查看完整号码", "Reveal number"),
+    "purpose": ("用途（将记入审计）", "Purpose (audited)"),
+    "transfer": ("移交", "Transfer"),
+    "assign": ("指派", "Assign"),
+    "outside": ("辖区外（移交外地）", "Outside the area"),
+    "note": ("说明", "Note"),
+    "result": ("结果", "Result"),
+    "amount_lost": ("被骗金额（元）", "Amount lost (yuan)"),
+    "amount_saved": ("止损金额（元，自报）", "Amount saved (yuan, self-reported)"),
+    "confirmed_level": ("核实等级", "Confirmed level"),
+    "confirmed_type": ("核实类型", "Confirmed type"),
+    "category": ("反馈类别", "Outcome"),
+    "reason": ("止付理由", "Reason"),
+    "notice": ("告知内容", "Notice to the person"),
+    "appeal_channel": ("申诉渠道", "Appeal channel"),
+    "submit": ("提交", "Submit"),
+    "saved": ("已保存", "Saved"),
+    "conflict": ("冲突", "Conflict"),
+    "ranking": ("派出所排名", "Station ranking"),
+    "on_time": ("按时率", "On-time rate"),
+    "closed": ("已结", "Closed"),
+    "breached": ("曾超期", "Breached"),
+    "escalations": ("超期提醒", "Escalations"),
+    "create": ("新建", "Create"),
+    "role": ("角色", "Role"),
+    "name": ("名称", "Name"),
+    "code": ("编码", "Code"),
+    "on_duty": ("在岗", "On duty"),
+    "active": ("启用", "Active"),
+    "api_keys": ("API 密钥", "API keys"),
+    "scopes": ("权限范围", "Scopes"),
+    "shown_once": ("仅显示一次，请妥善保存", "Shown once: keep it safe"),
+    "verify": ("校验", "Verify"),
+    "chain_ok": ("审计链完整", "Audit chain intact"),
+    "chain_bad": ("审计链被篡改，首个异常记录", "Audit chain broken at record"),
+    "next_page": ("下一页", "Next page"),
+    "prev_page": ("上一页", "Previous page"),
+    "none": ("无", "None"),
+    "new_lead": ("录入预警", "Enter a lead"),
+    "narrative": ("线索描述", "Narrative"),
+    "instruction_no": ("指令编号", "Instruction no."),
+    "source_unit": ("下发单位", "Issuing unit"),
+    "error": ("出错了", "Something went wrong"),
+    "not_found": ("未找到（或不在您的辖区）", "Not found (or outside your jurisdiction)"),
+    "forbidden": ("没有权限", "Permission denied"),
+    "back": ("返回", "Back"),
+    "level_history": ("等级变化", "Level history"),
+    "stage.sign": ("待签收", "sign by"),
+    "stage.contact": ("待联系", "contact by"),
+    "stage.visit": ("待见面", "visit by"),
+    "version": ("版本", "Version"),
+    "evidence": ("证据", "Evidence"),
+    "weight": ("权重", "Weight"),
+    "kind": ("信号", "Signal"),
+    "time": ("时间", "Time"),
+    "actor": ("操作人", "By"),
+    "community": ("社区", "Community"),
+    "resident": ("人员编号", "Resident"),
+}
+_STATUS = {
+    "new": ("待分派", "new"),
+    "routed": ("待签收", "to sign"),
+    "signed": ("已签收", "signed"),
+    "in_progress": ("处置中", "in progress"),
+    "transfer_requested": ("申请移交", "transfer requested"),
+    "closed": ("已结", "closed"),
+    "transferred": ("已移交", "transferred"),
+}
+_ACTIONS = {
+    ActionKind.SIGN: ("签收", "signed for"),
+    ActionKind.CALL: ("电话劝阻", "call"),
+    ActionKind.SMS: ("短信/闪信", "SMS / flash SMS"),
+    ActionKind.RELATIVE: ("联系亲友", "relative contacted"),
+    ActionKind.VISIT: ("上门劝阻", "visit"),
+    ActionKind.OPERATOR_ASSIST: ("请运营商协助（停机）", "operator assistance (suspend line)"),
+    ActionKind.STOP_PAYMENT: ("保护性止付", "protective stop-payment"),
+    ActionKind.TRANSFER: ("移交", "transfer"),
+    ActionKind.ASSIGN: ("指派", "assignment"),
+    ActionKind.ESCALATE: ("超期上报督导", "escalated to supervisor"),
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """``t(key)`` for one language; unknown keys come back unchanged."""
+    index = 1 if lang == "en" else 0
+
+    def t(key: str) -> str:
+        for table in (_WORDS, _STATUS):
+            if key in table:
+                return table[key][index]
+        if key.startswith("action."):
+            kind = key.removeprefix("action.")
+            return (
+                _ACTIONS[ActionKind(kind)][index] if kind in ActionKind._value2member_map_ else kind
+            )
+        if key.startswith("outcome."):
+            cat = key.removeprefix("outcome.")
+            info = CATEGORIES.get(Category(cat)) if cat in Category._value2member_map_ else None
+            return (info.zh if index == 0 else info.en) if info else cat
+        if key.startswith("level."):
+            level = Level(int(key.removeprefix("level.")))
+            return level.zh if index == 0 else level.name.lower()
+        if key.startswith("type."):
+            code = key.removeprefix("type.")
+            parent = code.partition("/")[0]
+            if index == 0 or parent not in fraud_types.BY_CODE:
+                return fraud_types.zh_name(code)
+            return fraud_types.BY_CODE[parent].en
+        return key
+
+    return t

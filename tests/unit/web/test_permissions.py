@@ -1,0 +1,82 @@
+"""The permission matrix: every role × every action, by HTTP, against ROLE_PERMISSIONS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import ROLE_USERS, Browser, add_warning, version_of
+from fastapi import FastAPI
+
+from fanzha.workflow.roles import ROLE_PERMISSIONS, Permission
+
+Do = Callable[[Browser, int], Any]
+
+ACTIONS: dict[str, tuple[Permission, Do]] = {
+    "view": (Permission.VIEW, lambda b, w: b.client.get(f"/warnings/{w}")),
+    "sign": (Permission.SIGN, lambda b, w: b.post(f"/warnings/{w}/sign")),
+    "call": (
+        Permission.ACT,
+        lambda b, w: b.post(f"/warnings/{w}/action", {"kind": "call", "result": "reached"}),
+    ),
+    "outcome": (
+        Permission.OUTCOME,
+        lambda b, w: b.post(
+            f"/warnings/{w}/outcome",
+            {
+                "category": "dissuaded",
+                "version": str(version_of(b.client.app, w)),
+                "confirmed_level": "2",
+                "confirmed_type": "romance",
+            },
+        ),
+    ),
+    "assign": (Permission.ASSIGN, lambda b, w: b.post(f"/warnings/{w}/assign", {"user_id": ""})),
+    "transfer": (
+        Permission.TRANSFER,
+        lambda b, w: b.post(f"/warnings/{w}/transfer", {"to_station": "S2", "note": "moved"}),
+    ),
+    "stop_payment": (
+        Permission.STOP_PAYMENT,
+        lambda b, w: b.post(
+            f"/warnings/{w}/action",
+            {"kind": "stop_payment", "reason": "r", "notice": "n", "appeal_channel": "96110"},
+        ),
+    ),
+    "reveal": (
+        Permission.REVEAL,
+        lambda b, w: b.post(f"/warnings/{w}/reveal", {"purpose": "回拨核实"}),
+    ),
+    "export": (Permission.EXPORT, lambda b, w: b.client.get("/export.csv")),
+    "create": (
+        Permission.CREATE,
+        lambda b, w: b.post(
+            "/new", {"phone": "13912345678", "level": "3", "fraud_type": "romance"}
+        ),
+    ),
+    "supervise": (Permission.SUPERVISE, lambda b, w: b.client.get("/supervise")),
+    "admin_users": (Permission.ADMIN_USERS, lambda b, w: b.client.get("/admin/users")),
+    "admin_stations": (Permission.ADMIN_STATIONS, lambda b, w: b.client.get("/admin/stations")),
+    "audit": (Permission.AUDIT, lambda b, w: b.client.get("/admin/audit")),
+}
+ROLES = [name for name in ROLE_USERS if name != "officer2"]
+
+
+@pytest.mark.parametrize("user", ROLES)
+def test_permission_matrix_role_by_action(app: FastAPI, user: str) -> None:
+    role = ROLE_USERS[user][0]
+    browser = Browser(app)
+    browser.login(user)
+    for name, (permission, do) in ACTIONS.items():
+        wid = add_warning(app, community="C1", level=2)
+        response = do(browser, wid)
+        allowed = permission in ROLE_PERMISSIONS[role]
+        if allowed:
+            assert response.status_code in (200, 303), (user, name, response.status_code)
+        else:
+            assert response.status_code == 403, (user, name, response.status_code)
+
+
+def test_permission_matrix_covers_every_permission() -> None:
+    assert {p for p, _ in ACTIONS.values()} == set(Permission)
