@@ -9,14 +9,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from fanzha.core.schemas import KINDS
-from fanzha.ingest import IngestReport, ingest_directory, ingest_files
+from fanzha.ingest import FileReport, IngestReport, ingest_directory, ingest_files
 from fanzha.settings import get_settings
 from fanzha.store.event_store import EventStore
 
-_console = Console(stderr=False)
+_console = Console(soft_wrap=True)
 _BIG = 200_000  # show a progress bar for files with more rows than this (or of unknown size)
 
 ProgressFn = Callable[[str, int, int | None], None]
@@ -45,32 +44,33 @@ def _progress_bar() -> Iterator[ProgressFn]:
         yield update
 
 
+def _print_file(f: FileReport) -> None:
+    if f.error is not None:
+        _console.print(f"[red]✗[/] {f.kind:<13} {f.file.name}: {f.error}")
+        return
+    _console.print(
+        f"[green]✓[/] {f.kind:<13} {f.file.name}: read {f.rows_read:,} · "
+        f"accepted {f.accepted:,} (new {f.new:,}, already present {f.already_present:,}) · "
+        f"quarantined {f.quarantined:,}"
+    )
+    for reason, n in f.top_reasons():
+        _console.print(f"    {n:>9,} × {reason}", markup=False)
+    if f.quarantine_file:
+        _console.print(f"    quarantine file: {f.quarantine_file}", markup=False)
+    if f.extra_columns:
+        _console.print(f"    ignored extra columns: {', '.join(f.extra_columns)}", markup=False)
+    if f.updated:
+        _console.print(f"    {f.updated:,} rows replaced older rows with the same key")
+
+
 def _print_report(report: IngestReport) -> None:
-    table = Table(title="ingest", show_lines=False)
-    for header in ("file", "kind", "read", "new", "already", "quarantined", "top reasons"):
-        table.add_column(header, justify="right" if header in ("read", "new") else "left")
     for f in report.files:
-        if f.error is not None:
-            table.add_row(f.file.name, f.kind, "-", "-", "-", "-", f"[red]{f.error.message}[/]")
-            continue
-        reasons = "; ".join(f"{r} ×{n}" for r, n in f.top_reasons())
-        table.add_row(
-            f.file.name,
-            f.kind,
-            f"{f.rows_read:,}",
-            f"{f.new:,}",
-            f"{f.already_present:,}",
-            f"{f.quarantined:,}",
-            reasons,
+        _print_file(f)
+    if len(report.files) > 1:
+        _console.print(
+            f"total: read {report.rows_read:,} · accepted {report.accepted:,} "
+            f"(new {report.new:,}) · quarantined {report.quarantined:,}"
         )
-    _console.print(table)
-    for f in report.files:
-        if f.quarantine_file:
-            _console.print(f"quarantine: {f.file.name} → {f.quarantine_file}")
-        if f.extra_columns:
-            _console.print(f"ignored extra columns in {f.file.name}: {', '.join(f.extra_columns)}")
-        if f.updated:
-            _console.print(f"{f.file.name}: {f.updated:,} rows replaced older rows with the same key")
 
 
 def _store(data_dir: Path | None) -> EventStore:

@@ -35,6 +35,7 @@ def special_values(q: Query) -> None:
     )
     q.checks.append(
         (
+            "value",
             "NOT fz_blank(" + raw + ') AND "v__kind" IS NOT NULL AND "v__value" IS NULL',
             f'{q.param("value" + chr(9) + "not a valid ")} || "v__kind"',
         )

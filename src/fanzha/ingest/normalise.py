@@ -51,7 +51,7 @@ class Query:
     types: dict[str, str]  # raw column -> category
     params: dict[str, object] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)  # stored column -> SQL
-    checks: list[tuple[str, str]] = field(default_factory=list)  # (condition, reason SQL)
+    checks: list[tuple[str, str, str]] = field(default_factory=list)  # column, condition, reason
 
     def param(self, value: object) -> str:
         """Bind ``value`` and return its placeholder."""
@@ -72,7 +72,7 @@ class Query:
 
     def reject(self, condition: str, column: str, message: str) -> None:
         """Add a check: when ``condition`` holds, the row is rejected with ``message``."""
-        self.checks.append((condition, self.param(f"{column}\t{message}")))
+        self.checks.append((column, condition, self.param(f"{column}\t{message}")))
 
 
 def build_query(kind: Kind, types: dict[str, str], timezone: str, distinct: Distinct) -> Query:
@@ -124,7 +124,7 @@ def _phone(q: Query, c: Column, _d: Distinct) -> str:
 def _id_number(q: Query, c: Column, _d: Distinct) -> str:
     stored = _stored_name(q.kind, c.name)
     q.values[stored] = "__id_hash"
-    q.checks.append(("__id_error IS NOT NULL", f"{q.param(c.name + chr(9))} || __id_error"))
+    q.checks.append((c.name, "__id_error IS NOT NULL", f"{q.param(c.name + chr(9))} || __id_error"))
     return ""
 
 
@@ -232,7 +232,9 @@ def render(q: Query, raw_table: str) -> str:
     """The full SELECT over ``raw_table`` (a name chosen by the pipeline, not by a file)."""
     stored = STORED_COLUMNS[q.kind.name]
     values = ", ".join(f'{sql} AS "v__{name}"' for name, sql in q.values.items())
-    reasons = " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in q.checks)
+    order = [c.name for c in q.kind.columns]
+    checks = sorted(q.checks, key=lambda c: order.index(c[0]) if c[0] in order else len(order))
+    reasons = " ".join(f"WHEN {cond} THEN {reason}" for _col, cond, reason in checks)
     typed = ", ".join(
         f'try_cast("v__{n}" AS {t}) AS "{n}"' if n in q.values else f'CAST(NULL AS {t}) AS "{n}"'
         for n, t in stored

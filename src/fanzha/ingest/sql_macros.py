@@ -33,7 +33,7 @@ _MACROS = (
             THEN timezone(tz, try_cast(replace(s, '/', '-') AS TIMESTAMPTZ))
         WHEN regexp_full_match(s, '{_EXCEL_SERIAL}')
             THEN TIMESTAMP '1899-12-30'
-                 + to_microseconds(try_cast(round(CAST(s AS DOUBLE) * 86400000000) AS BIGINT))
+                 + to_milliseconds(try_cast(round(CAST(s AS DOUBLE) * 86400000) AS BIGINT))
         ELSE coalesce(try_cast(s AS TIMESTAMP), try_strptime(s, {list(TIME_FORMATS)!r}))
     END""",
     """CREATE OR REPLACE TEMP MACRO fz_time(s, tz) AS fz_time_text(trim(s), tz)""",
