@@ -29,7 +29,7 @@ RATES = {
     "remote_it": 0.01,
     "remote_other": 0.0008,
     "big_payment": 0.0015,
-    "combo": 0.03,
+    "combo": 0.01,
 }
 
 
@@ -233,7 +233,7 @@ def _remote_tools(s: Slice) -> tuple[pa.Table, pa.Table]:
         phone=s.city.phone[both],
         time=times,
         package=np.array(REMOTE_TOOLS)[np.concatenate([tool, tool])],
-        event=np.array(["install"] * len(who) + ["open"] * len(who)),
+        event=np.repeat(np.array(["install", "open"]), len(who)),
     )
     pay = s.rng.random(len(who)) < 0.1  # e.g. paying a supplier after a video meeting
     when = t_install[pay] + s.rng.integers(900, 7200, int(pay.sum())) * US_PER_S

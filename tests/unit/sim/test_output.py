@@ -102,3 +102,9 @@ def test_csv_gbk_encoding_decodes_as_gbk(tmp_path: Path) -> None:
 def test_config_rejects_bad_values(change: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
         SimConfig(**{**TINY.__dict__, **change})  # type: ignore[arg-type]
+
+
+def test_simulate_smallest_city_handles_empty_slices(tmp_path: Path) -> None:
+    summary = simulate(SimConfig(residents=100, days=2, seed=1), tmp_path)
+    assert summary.rows["residents"] >= 100
+    assert len(list((tmp_path / "app_events").glob("part-*.parquet"))) == 2

@@ -123,7 +123,7 @@ def test_hard_negatives_exist(small_city: tuple[Path, SimSummary]) -> None:
     victims = {_key(p) for p in read_truth(out, "targets").query("stage != 'contacted'").phone}
     assert (~tools.phone.isin(victims)).sum() > 5
     kinds = set(read_truth(out, "hard_negatives").kind)
-    assert {"courier", "telemarketer", "relative_abroad", "combo_abroad_then_new_payee"} <= kinds
+    assert {"courier", "telemarketer", "relative_abroad", "bank_service"} <= kinds
 
 
 def test_csv_phones_parse_to_parquet_keys(
