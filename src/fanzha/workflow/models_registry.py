@@ -2,6 +2,7 @@
 
 from fanzha.workflow.action import models as action_models
 from fanzha.workflow.audit import models as audit_models
+from fanzha.workflow.candidate import models as candidate_models  # noqa: F401
 from fanzha.workflow.outcome import models as outcome_models
 from fanzha.workflow.station import models as station_models
 from fanzha.workflow.user import models as user_models

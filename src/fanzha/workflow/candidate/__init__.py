@@ -1,0 +1,1 @@
+"""Candidate indicators proposed by the models: the analyst review queue."""
