@@ -19,7 +19,10 @@ class TextVerdict:
 class TextScorer(Protocol):
     """Anything that judges a batch of texts, in input order."""
 
-    version: str
+    @property
+    def version(self) -> str:
+        """The model or lexicon version recorded with every verdict."""
+        ...
 
     def judge(self, texts: Sequence[str]) -> list[TextVerdict]:
         """One verdict per text, in the same order."""
