@@ -139,3 +139,14 @@ def test_csv_phones_parse_to_parquet_keys(
     assert [_key(p) for p in csv.callee] == parquet.callee.tolist()
     assert csv.caller.str.startswith("+86 ").any() and csv.caller.str.contains("-").any()
     assert csv.start.str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
+
+
+def test_engaged_victims_match_published_profile(small_city: tuple[Path, SimSummary]) -> None:
+    out, _ = small_city
+    targets = read_truth(out, "targets")
+    engaged = targets[targets.stage != "contacted"].assign(key=lambda d: d.phone.map(_key))
+    residents = read_kind(out, "residents").to_pandas()
+    age = 2026 - engaged.merge(residents, left_on="key", right_on="phone").birth_year
+    assert len(age) >= 20
+    assert 30 <= age.mean() <= 44  # published average victim age: 37
+    assert ((age >= 18) & (age <= 40)).mean() > 0.45  # published: 62 %
