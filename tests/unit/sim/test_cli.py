@@ -5,9 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import typer
 from typer.testing import CliRunner
 
-from fanzha.cli.app import app
+from fanzha.cli.simulate import register
+
+app = typer.Typer()
+
+
+@app.callback()
+def _root() -> None:
+    """A group, as in ``fanzha.cli.app`` (only this module's command is registered)."""
+
+
+register(app)
 
 
 def test_simulate_command_writes_csv_city(tmp_path: Path) -> None:
