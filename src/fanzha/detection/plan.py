@@ -1,0 +1,157 @@
+"""The detection plan: an ordered list of named SQL steps, written once in DuckDB's dialect.
+
+Each step's result is materialised under its name (a temporary table in DuckDB, a cached view
+in Spark), so later steps and the final queries read it. The same plan runs on both engines
+(:mod:`fanzha.detection.engines`); nothing here knows which one runs it.
+
+Inputs: the event-store views (calls, sms, url_visits, app_events, transfers, indicators,
+leads, residents, jurisdictions, suspected_numbers) and ``text_verdicts(text, label,
+fraud_score)`` made by the text scorer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fanzha.detection.rules.model import Combo, Rules
+from fanzha.detection.scoring import reasons_sql, scored_sql, warnings_sql
+from fanzha.detection.signals import BASE_SIGNALS
+from fanzha.detection.sqlparts import num, text, texts, unusual_range
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named SQL statement whose result later steps can read."""
+
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Steps to materialise, then the two result queries."""
+
+    steps: tuple[Step, ...]
+    warnings: str
+    reasons: str
+
+
+def _best_indicator(kind: str, key: str) -> str:
+    """One row per indicator key: the most confident entry (ties broken by source, type)."""
+    return (
+        f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY "
+        f"confidence DESC, source, fraud_type) AS nth FROM (SELECT {_KEYS[kind]} AS {key}, "
+        "confidence, fraud_type, source, valid_from, valid_to FROM indicators WHERE kind = "
+        f"{text(kind)}) x WHERE {key} IS NOT NULL) y WHERE nth = 1"
+    )
+
+
+_KEYS = {
+    "phone": "phone",
+    "domain": "lower(value)",
+    "url": "rtrim(regexp_replace(lower(value), '^https?://', ''), '/')",
+    "app": "value",
+    "account": "value",
+}
+
+
+def indicator_steps() -> list[Step]:
+    """Blacklists, one row per key."""
+    return [
+        Step("ind_phone", _best_indicator("phone", "phone")),
+        Step("ind_domain", _best_indicator("domain", "domain")),
+        Step("ind_url", _best_indicator("url", "url_key")),
+        Step("ind_app", _best_indicator("app", "value")),
+        Step("ind_account", _best_indicator("account", "value")),
+    ]
+
+
+def pair_first_step(rules: Rules) -> Step:
+    """First long call between an unusual-range number and each counterpart."""
+    minimum = num(rules.signal("suspicious_call").min_duration_s)
+    return Step(
+        "pair_first",
+        "SELECT caller, callee, min(start) AS first_start FROM ("
+        f"SELECT caller, callee, start FROM calls WHERE duration_s >= {minimum} "
+        f"AND {unusual_range('caller')} UNION ALL SELECT callee AS caller, caller AS callee, "
+        f"start FROM calls WHERE duration_s >= {minimum} AND {unusual_range('callee')}) p "
+        "GROUP BY caller, callee",
+    )
+
+
+def behaviour_numbers_step(rules: Rules) -> Step:
+    """Numbers calling many distinct people, rarely called back, on shared devices or odd ranges."""
+    b = rules.behaviour_number
+    odd = f" OR {unusual_range('o.phone')}" if b.require_simbox_or_range else " OR true"
+    sql = f"""
+WITH outgoing AS (
+  SELECT caller AS phone, count(DISTINCT callee) AS callees FROM calls
+  GROUP BY caller HAVING count(DISTINCT callee) >= {num(b.min_distinct_callees)}),
+pairs AS (
+  SELECT DISTINCT c.caller AS phone, c.callee FROM calls c
+  JOIN outgoing o ON c.caller = o.phone),
+back AS (
+  SELECT p.phone, count(DISTINCT p.callee) AS called_back FROM pairs p
+  JOIN calls c ON c.caller = p.callee AND c.callee = p.phone GROUP BY p.phone),
+devices AS (
+  SELECT DISTINCT c.caller AS phone, c.imei FROM calls c JOIN outgoing o ON c.caller = o.phone
+  WHERE c.imei IS NOT NULL),
+sims AS (
+  SELECT d.phone, max(s.n) AS sims FROM devices d JOIN (
+    SELECT imei, count(DISTINCT caller) AS n FROM calls WHERE imei IN (SELECT imei FROM devices)
+    GROUP BY imei) s ON s.imei = d.imei GROUP BY d.phone)
+SELECT o.phone, CAST(NULL AS VARCHAR) AS fraud_type, o.callees,
+  coalesce(b.called_back, 0) AS called_back, coalesce(s.sims, 1) AS sims
+FROM outgoing o LEFT JOIN back b ON b.phone = o.phone LEFT JOIN sims s ON s.phone = o.phone
+WHERE coalesce(b.called_back, 0) <= {num(b.max_callback_ratio)} * o.callees
+  AND (coalesce(s.sims, 1) >= {num(b.min_sims_per_imei)}{odd})"""
+    return Step("behaviour_numbers", sql.strip())
+
+
+def raw_signals_step(rules: Rules) -> Step:
+    """Every base signal, resolved to a resident (leads for unknown people keep their own key)."""
+    union = "\nUNION ALL\n".join(f"({build(rules)})" for build in BASE_SIGNALS.values())
+    lead_key = "coalesce(s.id_hash, 'N' || CAST(s.phone AS VARCHAR))"
+    resident = (
+        f"coalesce(rp.resident_id, ri.resident_id, "
+        f"CASE WHEN s.kind = 'upstream_lead' THEN {lead_key} END)"
+    )
+    sql = f"""
+SELECT * FROM (
+  SELECT {resident} AS resident_id, s.* FROM ({union}) s
+  LEFT JOIN (SELECT phone, min(resident_id) AS resident_id FROM residents GROUP BY phone) rp
+    ON rp.phone = s.phone
+  LEFT JOIN (SELECT DISTINCT resident_id FROM residents) ri ON ri.resident_id = s.id_hash
+) r WHERE resident_id IS NOT NULL"""
+    return Step("raw_signals", sql.strip())
+
+
+def combo_step(rules: Rules, combo: Combo, sources: list[str]) -> Step:
+    """``combo.then`` signals preceded within the window by one of ``combo.after``."""
+    src = " UNION ALL ".join(f"SELECT * FROM {name}" for name in sources)
+    sql = f"""
+SELECT b.resident_id, b.phone, b.id_hash, b.t, {text(combo.id)} AS kind,
+  CAST({num(combo.weight)} AS DOUBLE) AS weight, {combo.level_floor} AS level_floor,
+  max_by(a.fraud_type, a.t) AS fraud_type, max_by(a.counterpart, a.t) AS counterpart,
+  b.detail || '; after ' || max_by(a.kind, a.t) AS detail, b.source
+FROM (SELECT * FROM ({src}) s WHERE kind = {text(combo.then)}) b
+JOIN (SELECT * FROM ({src}) s WHERE kind IN {texts(rules.expand_after(combo))}) a
+  ON a.resident_id = b.resident_id AND a.t <= b.t
+  AND a.t >= b.t - INTERVAL {combo.within_minutes} MINUTE
+GROUP BY b.resident_id, b.phone, b.id_hash, b.t, b.detail, b.source"""
+    return Step(f"combo_{combo.id}", sql.strip())
+
+
+def build_plan(rules: Rules) -> Plan:
+    """The whole detection plan for a rules file."""
+    steps = [*indicator_steps(), pair_first_step(rules), behaviour_numbers_step(rules)]
+    steps.append(raw_signals_step(rules))
+    sources = ["raw_signals"]
+    for combo in rules.combos:
+        step = combo_step(rules, combo, sources)
+        steps.append(step)
+        sources.append(step.name)
+    all_signals = " UNION ALL ".join(f"SELECT * FROM {name}" for name in sources)
+    steps.append(Step("signals", all_signals))
+    steps.append(Step("scored", scored_sql(rules)))
+    return Plan(tuple(steps), warnings_sql(rules), reasons_sql(rules))

@@ -1,0 +1,1 @@
+"""Evaluation: warnings measured against the simulator's ground truth."""
