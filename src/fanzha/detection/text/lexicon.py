@@ -8,8 +8,8 @@ A text is judged on two kinds of cue:
   先交/保证金/解冻/指定账户/私下交易/屏幕共享/稳赚 …), strong or weak.
 
 The lexicon flags fraud when a type's topic and the mechanics together reach the threshold
-and both are present; warnings *about* fraud (反诈, 谨防 …) are discounted. The weights are
-data: a centre can extend the tables; local sub-types can be added under the ten codes.
+and both are present; each distinct warning *about* fraud (反诈, 谨防 …) is discounted.
+The weights are data: a centre can extend the tables; local sub-types go under the ten codes.
 """
 
 from __future__ import annotations
@@ -301,6 +301,7 @@ TOPIC_CAP = 3  # more than three topic cues add no evidence
 STRONG_WEIGHT = 1.0
 WEAK_WEIGHT = 0.5
 MECHANICS_CAP = 3.0
+WARNING_DISCOUNT = 2.0  # per distinct warning cue: texts warning *about* fraud
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,8 @@ class TypeLexicon:
         strong = len({m.lower() for m in self._strong.findall(text)})
         weak = len({m.lower() for m in self._weak.findall(text)})
         mechanics = min(STRONG_WEIGHT * strong + WEAK_WEIGHT * weak, MECHANICS_CAP)
-        evidence = topic + mechanics - (2.0 if self._warning.search(text) else 0.0)
+        warnings = len(set(self._warning.findall(text)))
+        evidence = topic + mechanics - WARNING_DISCOUNT * warnings
         flagged = (
             evidence >= self.threshold
             and topic >= self.min_topic

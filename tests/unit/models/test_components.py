@@ -1,0 +1,90 @@
+"""Unit tests of the model building blocks: n-grams, lexicon, graph features, thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fanzha.detection.numbers import graph
+from fanzha.detection.numbers.metrics import best_f1_threshold
+from fanzha.detection.text.classifier import canonical_label
+from fanzha.detection.text.lexicon import TypeLexicon
+from fanzha.detection.text.ngrams import hashed_counts
+from fanzha.errors import ModelError
+
+
+def test_ngrams_count_each_length_within_one_text() -> None:
+    counts = hashed_counts(["abc", "d"], max_n=3, n_features=2**20)
+    assert counts[0].sum() == 3 + 2 + 1  # a b c, ab bc, abc — nothing spans into "d"
+    assert counts[1].sum() == 1
+
+
+def test_ngrams_same_text_same_buckets() -> None:
+    a = hashed_counts(["冒充公检法"], 3, 2**16)
+    b = hashed_counts(["你好", "冒充公检法"], 3, 2**16)
+    assert (a[0] != b[1]).nnz == 0
+
+
+def test_ngrams_empty_batch_and_empty_text() -> None:
+    assert hashed_counts([], 3, 64).shape == (0, 64)
+    assert hashed_counts([""], 3, 64).nnz == 0
+
+
+def test_lexicon_flags_unseen_type_with_mechanics() -> None:
+    hit = TypeLexicon().judge("导师带你炒虚拟币，稳赚不赔，先充值一万到指定账户")
+    assert hit.flagged and hit.fraud_type == "fake_investment"
+
+
+def test_lexicon_ignores_topic_without_mechanics() -> None:
+    assert not TypeLexicon().judge("【证券】您的股票账户今日收益为正，理财有风险").flagged
+
+
+def test_lexicon_discounts_anti_fraud_warnings() -> None:
+    text = "反诈中心提醒：刷单返利、先交保证金、转到指定账户的都是诈骗，请勿轻信"
+    assert not TypeLexicon().judge(text).flagged
+
+
+def test_canonical_label_maps_public_aliases_and_rejects_unknown() -> None:
+    assert canonical_label("冒充公检法及政府机关类") == "impersonate_police"
+    assert canonical_label("正常") == "正常"
+    with pytest.raises(ModelError):
+        canonical_label("不存在的类型")
+
+
+def _line_graph() -> tuple[list[str], object]:
+    return graph.build_graph(["a", "b", "c"], ["a", "b", "c"], ["b", "c", "x"])
+
+
+def test_graph_features_count_fraud_neighbours_and_unseen_nodes() -> None:
+    nodes, adj = _line_graph()
+    assert nodes == ["a", "b", "c", "x"]
+    known = np.array([1.0, np.nan, 0.0, np.nan])
+    feats = graph.graph_features(adj, known)  # type: ignore[arg-type]
+    column = dict(zip(graph.GRAPH_FEATURES, feats[1], strict=True))  # node b: a (fraud), c
+    assert column["g_degree"] == 2 and column["g_fraud_nbrs"] == 1
+    assert column["g_fraud_rate"] == 0.5
+
+
+def test_graph_two_hop_excludes_the_node_itself() -> None:
+    _, adj = _line_graph()
+    known = np.array([1.0, 0.0, 0.0, np.nan])
+    feats = graph.graph_features(adj, known)  # type: ignore[arg-type]
+    two_hop = feats[:, graph.GRAPH_FEATURES.index("g_two_hop_fraud")]
+    assert two_hop[0] == 0  # a's only fraud path would be back to itself
+    assert two_hop[2] == 1  # c reaches a through b
+
+
+def test_kfold_graph_features_hide_own_label() -> None:
+    _, adj = _line_graph()
+    known = np.array([1.0, 1.0, 0.0, np.nan])
+    rows = np.arange(3)
+    a = graph.kfold_graph_features(adj, known, rows, folds=3, seed=0)  # type: ignore[arg-type]
+    known[0] = 0.0
+    b = graph.kfold_graph_features(adj, known, rows, folds=3, seed=0)  # type: ignore[arg-type]
+    assert np.allclose(a[0], b[0], equal_nan=True)
+
+
+def test_best_f1_threshold_separates_clean_scores() -> None:
+    y = np.array([0, 0, 1, 1, 1])
+    scores = np.array([0.1, 0.3, 0.6, 0.8, 0.9])
+    assert best_f1_threshold(y, scores) == pytest.approx(0.6)
