@@ -1,9 +1,10 @@
 """Classification of valid rows: in-file duplicates, rows already stored, conflicting keys.
 
-Produces the temp table ``flags(_file, _row, status, reason)`` for the few rows that are not
-simply new: ``q`` (quarantined: duplicate of an earlier row, or a key repeated with other
-values) and ``p`` (already present: in the store from an earlier import, or in an earlier file
-of this import). Every other valid row of ``norm`` is new.
+Produces two temp tables. ``flags(_file, _row, status, reason)`` holds the few valid rows that
+are not new: ``q`` (quarantined: duplicate of an earlier row, or a key repeated with other
+values) and ``p`` (already present in an earlier file of this import). ``existing(row_key)``
+holds the row keys already stored in the day partitions (or table) this batch touches; valid
+rows whose key is there are already present. Every other valid row of ``norm`` is new.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from fanzha.core.schemas import Kind
-from fanzha.store.event_writer import EventWriter
+from fanzha.store.event_writer import EventWriter, days_between
 
 __all__ = ["classify"]
 
@@ -32,11 +35,25 @@ def classify(con: duckdb.DuckDBPyConnection, kind: Kind, writer: EventWriter) ->
     _flag_present(con, kind, writer)
 
 
-def _flag_duplicates(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE dupkeys AS SELECT row_key FROM norm "
-        f"WHERE {_GOOD} GROUP BY row_key HAVING count(*) > 1"
+def _duplicate_keys(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Row keys that occur more than once (numpy sort: ~6x less CPU than a DuckDB GROUP BY
+    over 20 M distinct keys)."""
+    keys = np.asarray(
+        con.sql(f"SELECT row_key FROM norm WHERE {_GOOD}").fetchnumpy()["row_key"],  # noqa: S608
+        np.uint64,
     )
+    keys.sort()
+    repeated = np.unique(keys[1:][keys[1:] == keys[:-1]])
+    return pa.table({"row_key": pa.array(repeated, pa.uint64())})
+
+
+def _flag_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    repeated = _duplicate_keys(con)
+    con.register("repeated_keys", repeated)
+    con.execute("CREATE OR REPLACE TEMP TABLE dupkeys AS SELECT row_key FROM repeated_keys")
+    con.unregister("repeated_keys")
+    if repeated.num_rows == 0:
+        return
     con.execute(
         f"""INSERT INTO flags
         SELECT _file, _row,
@@ -47,7 +64,7 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection) -> None:
                    min(_row) OVER (PARTITION BY _file, row_key) AS first_row,
                    min(_file) OVER (PARTITION BY row_key) AS first_file
             FROM norm SEMI JOIN dupkeys USING (row_key) WHERE {_GOOD}
-        ) WHERE _row > first_row OR _file > first_file"""
+        ) WHERE _row > first_row OR _file > first_file"""  # noqa: S608
     )
 
 
@@ -61,33 +78,27 @@ def _flag_key_conflicts(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
                    first_value(_row) OVER (PARTITION BY _file, {keys} ORDER BY _row) AS first_row,
                    first_value(row_key) OVER (PARTITION BY _file, {keys} ORDER BY _row) AS first_key
             FROM norm ANTI JOIN flags USING (_file, _row) WHERE {_GOOD}
-        ) WHERE row_key <> first_key""",
+        ) WHERE row_key <> first_key""",  # noqa: S608
         {"label": label},
     )
 
 
 def _flag_present(con: duckdb.DuckDBPyConnection, kind: Kind, writer: EventWriter) -> None:
+    """``existing``: row keys already in the store where this batch may land."""
     files = _existing_files(con, kind, writer)
-    if not files:
-        return
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE present AS SELECT DISTINCT row_key "
-        f"FROM read_parquet($files) WHERE row_key IN (SELECT row_key FROM norm WHERE {_GOOD})",
-        {"files": [f.as_posix() for f in files]},
-    )
-    con.execute(
-        "INSERT INTO flags SELECT _file, _row, 'p', NULL FROM "
-        "(SELECT _file, _row, row_key FROM norm ANTI JOIN flags USING (_file, _row) "
-        f"WHERE {_GOOD}) SEMI JOIN present USING (row_key)"
-    )
+    con.execute("CREATE OR REPLACE TEMP TABLE existing (row_key UBIGINT)")
+    if files:
+        con.execute(
+            "INSERT INTO existing SELECT row_key FROM read_parquet($files)",
+            {"files": [f.as_posix() for f in files]},
+        )
 
 
 def _existing_files(con: duckdb.DuckDBPyConnection, kind: Kind, writer: EventWriter) -> list[Path]:
     if not kind.is_event:
         path = writer.store.table_path(kind.name)
         return [path] if path.exists() else []
-    column = kind.time_column
-    days = con.execute(
-        f"SELECT DISTINCT strftime(\"{column}\", '%Y-%m-%d') FROM norm WHERE {_GOOD}"  # noqa: S608
-    ).fetchall()
-    return writer.day_files(kind.name, [str(d[0]) for d in days])
+    span = con.execute(
+        f'SELECT min("{kind.time_column}"), max("{kind.time_column}") FROM norm WHERE {_GOOD}'  # noqa: S608
+    ).fetchone()
+    return writer.day_files(kind.name, days_between(span))

@@ -45,7 +45,7 @@ def ingest_directory(
     memory_limit: str = "8GB",
     check: bool = True,
 ) -> IngestReport:
-    """Import every kind found in ``directory`` (``manifest.json`` and ``ground_truth/`` ignored)."""
+    """Import every kind in ``directory`` (``manifest.json`` and ``ground_truth/`` ignored)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise IngestError("no such folder", file=str(directory))

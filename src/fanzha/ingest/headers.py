@@ -172,7 +172,7 @@ def _lookup(kind: Kind) -> dict[str, str]:
 
 
 def match_headers(kind: Kind, header: list[str], file: Path) -> HeaderMatch:
-    """Map ``header`` to the kind's columns; raise :class:`IngestError` if a required one is missing."""
+    """Map ``header`` to the kind's columns; :class:`IngestError` if a required one is missing."""
     lookup = _lookup(kind)
     columns: dict[str, int] = {}
     extras: list[str] = []

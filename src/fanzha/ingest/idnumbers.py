@@ -54,7 +54,8 @@ def _birth_errors(digits: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_ok = (month >= 1) & (month <= 12)
     limit = _DAYS[np.clip(month - 1, 0, 11)] + ((month == 2) & leap)
-    return ~(month_ok & (day >= 1) & (day <= limit) & (year >= 1))
+    valid: npt.NDArray[np.bool_] = month_ok & (day >= 1) & (day <= limit) & (year >= 1)
+    return np.logical_not(valid)
 
 
 def _hmac_hex20(key: str) -> Callable[[bytes], str]:

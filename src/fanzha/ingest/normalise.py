@@ -240,6 +240,6 @@ def render(q: Query, raw_table: str) -> str:
         for n, t in stored
     )
     names = ", ".join(f'"{n}"' for n, _ in stored)
-    layer1 = f"SELECT *, {values} FROM {raw_table}"
-    layer2 = f"SELECT _row, {typed}, CASE {reasons} END AS _reason FROM ({layer1})"
+    layer1 = f"SELECT *, {values} FROM {raw_table}"  # noqa: S608
+    layer2 = f"SELECT _row, {typed}, CASE {reasons} END AS _reason FROM ({layer1})"  # noqa: S608
     return f"SELECT _row, {names}, hash({names}) AS row_key, _reason FROM ({layer2})"  # noqa: S608

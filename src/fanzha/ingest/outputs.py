@@ -21,14 +21,25 @@ def _columns(kind: Kind) -> str:
 
 
 def _create_fresh(con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
-    flagged = con.execute("SELECT count(*) FROM flags").fetchone()
-    anti = "ANTI JOIN flags USING (_file, _row)" if flagged and flagged[0] else ""
+    """``fresh``: the new rows (a view when no join is needed, else a table)."""
+    joins = []
+    if _count(con, "SELECT count(*) FROM flags"):
+        joins.append("ANTI JOIN flags USING (_file, _row)")
+    if _count(con, "SELECT count(*) FROM existing"):
+        joins.append("ANTI JOIN existing USING (row_key)")
+    relation = "TABLE" if joins else "VIEW"
+    con.execute("DROP VIEW IF EXISTS fresh")
+    con.execute("DROP TABLE IF EXISTS fresh")
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW fresh AS SELECT _file, {_columns(kind)} "  # noqa: S608
-        f"FROM norm {anti} WHERE _reason IS NULL"
+        f"CREATE TEMP {relation} fresh AS SELECT _file, {_columns(kind)} "  # noqa: S608
+        f"FROM norm {' '.join(joins)} WHERE _reason IS NULL"
     )
-    count = con.execute("SELECT count(*) FROM fresh").fetchone()
-    return int(count[0]) if count else 0
+    return _count(con, "SELECT count(*) FROM fresh")
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
 
 
 def write_new_rows(
@@ -78,29 +89,28 @@ def count_files(
     rejects: Rejects,
     updated: dict[int, int],
 ) -> None:
-    """Fill the counts of each file's report (read = accepted + quarantined)."""
-    read = dict(
-        (int(f), (int(n), int(bad)))
-        for f, n, bad in con.execute(
-            "SELECT _file, count(*), count(_reason) FROM norm GROUP BY _file"
-        ).fetchall()
+    """Fill the counts of each file's report (read = new + already present + quarantined)."""
+    read = _per_file(con, "SELECT _file, count(*) FROM norm GROUP BY _file")
+    bad = _per_file(
+        con, "SELECT _file, count(*) FROM norm WHERE _reason IS NOT NULL GROUP BY _file"
     )
-    flags: dict[tuple[int, str], int] = {
-        (int(f), str(s)): int(n)
-        for f, s, n in con.execute(
-            "SELECT _file, status, count(*) FROM flags GROUP BY ALL"
-        ).fetchall()
-    }
+    duplicates = _per_file(
+        con, "SELECT _file, count(*) FROM flags WHERE status = 'q' GROUP BY _file"
+    )
+    new = _per_file(con, "SELECT _file, count(*) FROM fresh GROUP BY _file")
     for index, report in enumerate(reports):
         if report.error is not None:
             continue
-        n, bad = read.get(index, (0, 0))
         reader_bad = len(rejects.get(index, []))
-        report.rows_read = n + reader_bad
-        report.quarantined = bad + reader_bad + flags.get((index, "q"), 0)
-        report.already_present = flags.get((index, "p"), 0)
-        report.new = report.rows_read - report.quarantined - report.already_present
+        report.rows_read = read.get(index, 0) + reader_bad
+        report.quarantined = bad.get(index, 0) + duplicates.get(index, 0) + reader_bad
+        report.new = new.get(index, 0)
+        report.already_present = report.rows_read - report.quarantined - report.new
         report.updated = updated.get(index, 0)
+
+
+def _per_file(con: duckdb.DuckDBPyConnection, sql: str) -> dict[int, int]:
+    return {int(f): int(n) for f, n in con.execute(sql).fetchall()}
 
 
 def _sql_rejects(

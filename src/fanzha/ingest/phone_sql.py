@@ -15,6 +15,8 @@ A test checks that SQL and Python agree on a broad corpus of valid and invalid i
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 
 from fanzha.core import phone
@@ -86,8 +88,8 @@ def key_is_plausible(key: int) -> bool:
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
     """Define the phone macros (and the Unicode fallback UDF) on ``con``; idempotent."""
-    try:
-        con.create_function(
+    with contextlib.suppress(duckdb.CatalogException):  # already installed on this connection
+        con.create_function(  # type: ignore[call-overload]
             _UDF,
             _parse_or_none,
             ["VARCHAR"],
@@ -95,8 +97,6 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
             null_handling="special",
             side_effects=False,
         )
-    except duckdb.CatalogException:
-        pass  # already installed on this connection
     for macro in _MACROS:
         con.execute(macro)
 

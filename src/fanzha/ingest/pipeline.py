@@ -11,8 +11,8 @@ import logging
 import secrets
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import cast
 from pathlib import Path
+from typing import cast
 
 import duckdb
 
@@ -20,9 +20,9 @@ from fanzha.core.schemas import KINDS, Kind
 from fanzha.errors import IngestError
 from fanzha.ingest.classify import classify
 from fanzha.ingest.ingest_log import append_log, sha256_of
-from fanzha.ingest.quarantine import QuarantineRow
-from fanzha.ingest.progress import watch_query
 from fanzha.ingest.outputs import count_files, quarantine_files, write_new_rows
+from fanzha.ingest.progress import watch_query
+from fanzha.ingest.quarantine import QuarantineRow
 from fanzha.ingest.readers import open_source
 from fanzha.ingest.report import FileReport, IngestReport
 from fanzha.ingest.sql_macros import install

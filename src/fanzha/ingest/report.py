@@ -69,7 +69,7 @@ class IngestReport:
         self.files.extend(other.files)
 
     def check(self) -> None:
-        """Raise the first unreadable file's error, or :class:`NothingValidError` if no row was valid."""
+        """Raise an unreadable file's error, or :class:`NothingValidError` if no row was valid."""
         for report in self.files:
             if report.error is not None:
                 raise report.error

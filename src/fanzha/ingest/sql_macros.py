@@ -1,4 +1,4 @@
-"""DuckDB macros shared by the normalisation SQL: times, numbers, URLs (phones: :mod:`.phone_sql`)."""
+"""DuckDB macros of the normalisation SQL: times, numbers, URLs (phones: :mod:`.phone_sql`)."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def load_raw(
     view = f"{table}_arrow"
     con.register(view, reader)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
     except duckdb.Error as exc:
         raise IngestError(f"cannot load rows: {exc}", file=source.path.name) from exc
     finally:
@@ -79,7 +79,9 @@ def _parquet_view(
     relation = con.read_parquet(source.path.as_posix(), file_row_number=True)
     one = duckdb.ConstantExpression(1)
     selection = [(duckdb.ColumnExpression("file_row_number") + one).alias(ROW)]
-    selection += [duckdb.ColumnExpression(original).alias(name) for name, original in columns.items()]
+    selection += [
+        duckdb.ColumnExpression(original).alias(name) for name, original in columns.items()
+    ]
     relation.select(*selection).create_view(table, replace=True)
 
 

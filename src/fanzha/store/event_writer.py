@@ -20,12 +20,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from fanzha.core.schemas import KINDS
 from fanzha.errors import StoreError
 from fanzha.store.event_store import EventStore
 
-__all__ = ["EventWriter", "sql_path", "write_text_atomic"]
+__all__ = ["EventWriter", "days_between", "sql_path", "write_text_atomic"]
 
 _SEPARATE_DAYS = 4  # up to this many days: one plain COPY per day; more: PARTITION_BY
 
@@ -33,6 +34,14 @@ _SEPARATE_DAYS = 4  # up to this many days: one plain COPY per day; more: PARTIT
 def sql_path(path: Path) -> str:
     """A path as a quoted SQL string literal (paths come from settings, not from files)."""
     return "'" + path.as_posix().replace("'", "''") + "'"
+
+
+def days_between(span: tuple[object, ...] | None) -> list[str]:
+    """The days (``YYYY-MM-DD``) from ``span[0]`` to ``span[1]`` (two datetimes or NULLs)."""
+    if span is None or not isinstance(span[0], dt.datetime) or not isinstance(span[1], dt.datetime):
+        return []
+    first, last = span[0].date(), span[1].date()
+    return [str(first + dt.timedelta(days=n)) for n in range((last - first).days + 1)]
 
 
 class EventWriter:
@@ -79,18 +88,18 @@ class EventWriter:
         if time_column is None:
             raise StoreError("not an event kind", kind=kind)
         staging = self.staging_dir(batch_id) / kind
-        days = [
-            str(d[0])
-            for d in con.execute(
-                f'SELECT DISTINCT CAST("{time_column}" AS DATE) FROM ({select_sql})', params
-            ).fetchall()
-        ]
+        days = days_between(
+            con.execute(
+                f'SELECT min("{time_column}"), max("{time_column}") FROM ({select_sql})',  # noqa: S608
+                params,
+            ).fetchone()
+        )
         if len(days) <= _SEPARATE_DAYS:
             for day in days:
                 self._copy_day(con, staging, select_sql, params, time_column, day)
         else:
             con.execute(
-                f"COPY (SELECT *, CAST(\"{time_column}\" AS DATE) AS day FROM ({select_sql})) "
+                f'COPY (SELECT *, CAST("{time_column}" AS DATE) AS day FROM ({select_sql})) '  # noqa: S608
                 f"TO {sql_path(staging)} (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)",
                 params,
             )
@@ -112,10 +121,12 @@ class EventWriter:
         start = dt.datetime.fromisoformat(day)
         where = f'"{time_column}" >= $day_start AND "{time_column}" < $day_end'
         con.execute(
-            f"COPY (SELECT * FROM ({select_sql}) WHERE {where}) "
+            f"COPY (SELECT * FROM ({select_sql}) WHERE {where}) "  # noqa: S608
             f"TO {sql_path(target / 'data_0.parquet')} (FORMAT parquet)",
             {**params, "day_start": start, "day_end": start + dt.timedelta(days=1)},
         )
+        if pq.ParquetFile(target / "data_0.parquet").metadata.num_rows == 0:
+            (target / "data_0.parquet").unlink()
 
     def _publish_days(self, kind: str, staging: Path, batch_id: str) -> list[Path]:
         written: list[Path] = []
@@ -126,7 +137,7 @@ class EventWriter:
                 target = target_dir / (
                     f"{batch_id}.parquet" if n == 0 else f"{batch_id}-{n}.parquet"
                 )
-                os.replace(part, target)
+                part.replace(target)
                 written.append(target)
         return written
 
@@ -143,7 +154,7 @@ class EventWriter:
         con.execute(f"COPY ({select_sql}) TO {sql_path(staging)} (FORMAT parquet)", params)
         target = self.store.table_path(kind)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, target)
+        staging.replace(target)
         shutil.rmtree(staging.parent, ignore_errors=True)
         return target
 
@@ -153,4 +164,4 @@ def write_text_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    temporary.replace(path)

@@ -41,7 +41,7 @@ def test_csv_reader_reads_gbk_file_with_chinese_headers(
     tmp_path: Path, ingest: Ingest, store: EventStore
 ) -> None:
     header = ["主叫号码", "被叫号码", "通话开始时间", "通话时长（秒）", "备注"]
-    path = write_csv(tmp_path / "calls.csv", header, [r + ["电话诈骗嫌疑"] for r in ROWS], "gbk")
+    path = write_csv(tmp_path / "calls.csv", header, [[*r, "电话诈骗嫌疑"] for r in ROWS], "gbk")
     report = ingest("calls", path)
     assert report.files[0].new == 2 and report.files[0].extra_columns == ("备注",)
     assert _calls(store) == EXPECTED

@@ -104,4 +104,4 @@ def test_ingest_log_and_no_staging_leftovers(
         if (store.root / ".staging").exists()
         else True
     )
-    assert not [p for p in store.root.rglob("*.tmp")]
+    assert not list(store.root.rglob("*.tmp"))

@@ -72,10 +72,12 @@ def raw_json(names: Sequence[str], values: Sequence[object], id_names: frozenset
         mask_id(t) if i < len(names) and names[i] in id_names else t for i, t in enumerate(texts)
     ]
     if len(values) > len(names):
-        return mask_ids_in_text(json.dumps(masked, ensure_ascii=False, separators=(',', ':')))
-    return mask_ids_in_text(json.dumps(
-        dict(zip(names, masked, strict=False)), ensure_ascii=False, separators=(',', ':')
-    ))
+        return mask_ids_in_text(json.dumps(masked, ensure_ascii=False, separators=(",", ":")))
+    return mask_ids_in_text(
+        json.dumps(
+            dict(zip(names, masked, strict=False)), ensure_ascii=False, separators=(",", ":")
+        )
+    )
 
 
 class RowBuffer:

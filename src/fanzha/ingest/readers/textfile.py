@@ -1,4 +1,4 @@
-"""Opening text files: gzip, encodings (UTF-8 with/without BOM, UTF-16, GBK/GB18030), binary junk."""
+"""Opening text files: gzip, encodings (UTF-8 ± BOM, UTF-16, GBK/GB18030), binary junk."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import gzip
 import io
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from fanzha.errors import IngestError
 
@@ -25,7 +25,7 @@ def open_binary(path: Path) -> IO[bytes]:
     except OSError as exc:
         raise IngestError(f"cannot open file: {exc.strerror}", file=path.name) from exc
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 
