@@ -105,3 +105,14 @@ def test_ingest_log_and_no_staging_leftovers(
         else True
     )
     assert not list(store.root.rglob("*.tmp"))
+
+
+def test_many_days_are_partitioned_and_reimport_adds_nothing(
+    tmp_path: Path, ingest: Ingest, store: EventStore
+) -> None:
+    rows = [["13812345678", "95588", f"2024-05-{day:02d} 10:00", "1"] for day in range(1, 11)]
+    path = write_csv(tmp_path / "calls.csv", ["caller", "callee", "start", "duration_s"], rows)
+    assert ingest("calls", path).files[0].new == 10
+    assert ingest("calls", path).files[0].already_present == 10
+    assert len({p.parent.name for p in store.files("calls")}) == 10
+    assert _count(store, "calls") == 10
