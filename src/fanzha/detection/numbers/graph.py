@@ -32,10 +32,11 @@ def build_graph(
     ids: Sequence[str], src: Sequence[str], dst: Sequence[str]
 ) -> tuple[list[str], sp.csr_matrix]:
     """Node list (``ids`` first, then unseen edge ends) and the binary symmetric adjacency."""
-    nodes = list(dict.fromkeys([*map(str, ids), *map(str, src), *map(str, dst)]))
-    index = pd.Index(nodes)
-    rows = index.get_indexer(pd.Index([str(s) for s in src]))
-    cols = index.get_indexer(pd.Index([str(d) for d in dst]))
+    ends = [pd.Series(list(part), dtype=object).astype(str) for part in (ids, src, dst)]
+    codes, uniques = pd.factorize(pd.concat(ends, ignore_index=True).to_numpy(dtype=object))
+    nodes = [str(u) for u in uniques]
+    rows = codes[len(ends[0]) : len(ends[0]) + len(ends[1])]
+    cols = codes[len(ends[0]) + len(ends[1]) :]
     keep = rows != cols
     ones = np.ones(int(keep.sum()), dtype=np.float64)
     adj = sp.coo_matrix((ones, (rows[keep], cols[keep])), shape=(len(nodes), len(nodes)))

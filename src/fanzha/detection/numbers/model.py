@@ -95,9 +95,9 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
             return values
         src, dst = graph.edges_frame_to_lists(edges)
         nodes, adj = graph.build_graph(list(self.known_ids_), src, dst)
+        rows = pd.Index(nodes).get_indexer(pd.Index(self.known_ids_))
         known = np.full(len(nodes), np.nan)
-        known[: len(y)] = y
-        rows = np.arange(len(y))
+        known[rows] = y
         feats = graph.kfold_graph_features(adj, known, rows, self.folds, self.seed)
         return np.hstack([values, feats])
 
@@ -199,7 +199,7 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
         nodes, adj = graph.build_graph(ids, src, dst)
         labels = pd.Series(self.known_labels_.astype(np.float64), index=self.known_ids_)
         known = pd.Series(nodes).map(labels).to_numpy(dtype=np.float64)
-        return graph.graph_features(adj, known)[: len(ids)]
+        return graph.graph_features(adj, known)[pd.Index(nodes).get_indexer(pd.Index(ids))]
 
     # ------------------------------------------------------------------ persistence
     def _dump(self) -> dict[str, bytes]:
