@@ -88,3 +88,15 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium_args() -> list[str]:
+    """Command-line switches for Debian's Chromium in headless CI."""
+    return list(CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> type[LiveServer]:
+    """The :class:`LiveServer` context manager (``with live_server(app) as server: …``)."""
+    return LiveServer

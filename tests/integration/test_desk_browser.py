@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import CHROMIUM_ARGS, LiveServer
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from fanzha.settings import Settings
@@ -72,7 +71,7 @@ def _warning(n: int, community: str, level: int, **kw: Any) -> EarlyWarning:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def desk(tmp_path_factory: pytest.TempPathFactory, live_server: Any) -> Iterator[dict[str, Any]]:
     saved = users._HASHER  # production argon2 cost makes each login slow on a shared CPU
     users._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'desk.db'}"
@@ -91,15 +90,15 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     seed_demo(factory, jurisdictions=rows, password=PASSWORD, now=START)
     settings = Settings(database_url=url, desk_tick_seconds=0.2)
     app = create_app(settings, engine=engine, clock=clock)
-    with LiveServer(app) as server:
+    with live_server(app) as server:
         yield {"url": server.url, "clock": clock, "factory": factory}
     users._HASHER = saved
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
+def browser(chromium_path: str, chromium_args: list[str]) -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=chromium_path, args=chromium_args)
         yield b
         b.close()
 

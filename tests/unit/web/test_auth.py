@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Browser
+from tests.unit.web.support import Browser
 
 
 def test_login_sets_httponly_session_and_redirects(browser: Browser) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import NOW, Browser, Clock, add_warning, version_of
 from fastapi import FastAPI
 
 from fanzha.web.app import tick_once
 from fanzha.workflow.user import service as users
+from tests.unit.web.support import NOW, Browser, Clock, add_warning, version_of
 
 
 def test_officer_of_other_station_gets_404_page_and_api(app: FastAPI, browser: Browser) -> None:

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import ROLE_USERS, Browser, add_warning, version_of
 from fastapi import FastAPI
 
 from fanzha.workflow.roles import ROLE_PERMISSIONS, Permission
+from tests.unit.web.support import ROLE_USERS, Browser, add_warning, version_of
 
 Do = Callable[[Browser, int], Any]
 

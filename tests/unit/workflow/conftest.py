@@ -8,13 +8,11 @@ The PostgreSQL half is skipped, with a reason, when ``FANZHA_TEST_POSTGRES_URL``
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -24,15 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.settings import DEFAULT_SLA_MINUTES
 from fanzha.store.database import make_engine, session_factory, upgrade
-from fanzha.workflow.roles import Principal, Role, user_principal
-from fanzha.workflow.station.models import Community, Station
 from fanzha.workflow.user import service as users
-from fanzha.workflow.user.models import UserCreate
-from fanzha.workflow.warning.models import EarlyWarning
 from fanzha.workflow.warning.routing import DeskConfig
-
-NOW = dt.datetime(2026, 3, 2, 10, 0, 0)
-PASSWORD = "correct-horse-battery"
+from tests.unit.workflow.support import Desk
 
 
 @pytest.fixture(scope="session")
@@ -112,78 +104,6 @@ def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture
 def config() -> DeskConfig:
     return DeskConfig(sla=DEFAULT_SLA_MINUTES, capacity=2)
-
-
-class Desk:
-    """Builds stations, users and warnings for a test."""
-
-    def __init__(self, factory: sessionmaker[Session]) -> None:
-        self.factory = factory
-        self._n = 0
-
-    def station(self, code: str, communities: tuple[str, ...] = ()) -> None:
-        with self.factory.begin() as s:
-            s.add(Station(code=code, name=f"{code}派出所", active=True))
-            s.flush()
-            for c in communities:
-                s.add(Community(code=c, name=c, station_code=code))
-
-    def user(self, name: str, role: Role, station: str | None = None, **kw: Any) -> Principal:
-        with self.factory.begin() as s:
-            u = users.create(
-                session=s,
-                data=UserCreate(
-                    username=name,
-                    display_name=name,
-                    role=role,
-                    station_code=station,
-                    password=PASSWORD,
-                    **kw,
-                ),
-            )
-            return user_principal(u.id, u.username, role, u.station_code)
-
-    def warning(self, **kw: Any) -> int:
-        self._n += 1
-        values: dict[str, Any] = {
-            "resident_id": f"R{self._n:06d}",
-            "phone": 8613800000000 + self._n,
-            "community": None,
-            "station": None,
-            "episode_start": NOW,
-            "warned_at": NOW,
-            "last_signal_at": NOW,
-            "level": 3,
-            "level_history": [],
-            "fraud_type": "fake_investment",
-            "score": 5.0,
-            "reasons": [
-                {
-                    "kind": "call",
-                    "time": NOW.isoformat(),
-                    "weight": 3.0,
-                    "fraud_type": "fake_investment",
-                    "evidence": "call 300s",
-                }
-            ],
-            "n_signals": 1,
-            "rules_version": "test",
-            "engine": "duckdb",
-            "source": "detection",
-            "status": "new",
-        }
-        values.update(kw)
-        with self.factory.begin() as s:
-            w = EarlyWarning(**values)
-            s.add(w)
-            s.flush()
-            return w.id
-
-    def get(self, warning_id: int) -> EarlyWarning:
-        with self.factory() as s:
-            w = s.get(EarlyWarning, warning_id)
-            assert w is not None
-            return w
 
 
 @pytest.fixture

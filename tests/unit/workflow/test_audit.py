@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import NOW, Desk
 from sqlalchemy import delete, update
 
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.audit.models import GENESIS, AuditRecord
+from tests.unit.workflow.support import NOW, Desk
 
 
 def _fill(desk: Desk, n: int) -> list[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import NOW, Desk
 
 from fanzha.errors import ConflictError, NotFoundError, PermissionDeniedError, WorkflowError
 from fanzha.workflow.action.models import ActionCreate, ActionKind
@@ -15,6 +14,7 @@ from fanzha.workflow.outcome.models import Category, OutcomeCreate
 from fanzha.workflow.roles import Principal, Role
 from fanzha.workflow.warning import flows, service, sweep
 from fanzha.workflow.warning.routing import DeskConfig
+from tests.unit.workflow.support import NOW, Desk
 
 
 def _routed(desk: Desk, config: DeskConfig, **kw: object) -> int:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import NOW, Desk
-
 from fanzha.workflow.roles import Role
 from fanzha.workflow.warning import sweep
 from fanzha.workflow.warning.routing import DeskConfig, pick_officer
+from tests.unit.workflow.support import NOW, Desk
 
 
 def test_pick_officer_prefers_least_loaded_under_capacity() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import NOW, Desk
-
 from fanzha.notify import MemoryChannel
 from fanzha.settings import DEFAULT_SLA_MINUTES
 from fanzha.workflow.action.models import ActionCreate, ActionKind
@@ -13,6 +11,7 @@ from fanzha.workflow.roles import Role
 from fanzha.workflow.warning import flows, service, sweep
 from fanzha.workflow.warning.routing import DeskConfig
 from fanzha.workflow.warning.sla import deadlines, format_remaining
+from tests.unit.workflow.support import NOW, Desk
 
 
 def test_deadlines_follow_level_defaults() -> None:

@@ -58,8 +58,7 @@ def append(
     detail: dict[str, Any] | None = None,
 ) -> AuditRecord:
     """Append one record to the chain (inside the caller's transaction)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    _lock_chain(session)
     prev = session.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1))
     payload = json.loads(json.dumps(detail or {}, default=str))
     content = canonical(
@@ -84,6 +83,19 @@ def append(
     session.add(record)
     session.flush()
     return record
+
+
+def _lock_chain(session: Session) -> None:
+    """Hold the chain's write lock before reading its head, so two appends never fork it.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write that matches no row takes
+    the database's write lock (waiting up to ``busy_timeout``) before the head is read.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_log SET id = id WHERE id = -1"))
 
 
 @dataclass(frozen=True)

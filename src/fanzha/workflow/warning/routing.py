@@ -98,7 +98,8 @@ def route(
 def route_new(*, session: Session, config: DeskConfig, now: dt.datetime, batch: int = 500) -> int:
     """Route up to ``batch`` warnings in status ``new``; return how many."""
     query = select(EarlyWarning).where(EarlyWarning.status == "new").order_by(EarlyWarning.id)
-    pending = list(session.scalars(query.limit(batch)))
+    # Several server processes tick: on PostgreSQL each takes rows the others have not locked.
+    pending = list(session.scalars(query.limit(batch).with_for_update(skip_locked=True)))
     loads: dict[str, dict[int, tuple[int, int]]] = {}
     for warning in pending:
         route(session=session, warning=warning, config=config, now=now, loads=loads)

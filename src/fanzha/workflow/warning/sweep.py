@@ -41,7 +41,7 @@ def retime(*, session: Session, config: DeskConfig, batch: int = 500) -> int:
 
 
 def escalate_breaches(
-    *, session: Session, config: DeskConfig, now: dt.datetime, batch: int = 500
+    *, session: Session, config: DeskConfig, now: dt.datetime, batch: int = 100
 ) -> list[int]:
     """Escalate each open warning past its deadline once per stage; return their ids."""
     w = EarlyWarning
