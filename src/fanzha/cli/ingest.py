@@ -22,7 +22,7 @@ ProgressFn = Callable[[str, int, int | None], None]
 
 
 @contextmanager
-def _progress_bar() -> Iterator[ProgressFn]:
+def progress_bar() -> Iterator[ProgressFn]:
     """A rich progress bar, one task per file, shown once a file turns out to be large."""
     with Progress(
         TextColumn("{task.description}"),
@@ -63,7 +63,7 @@ def _print_file(f: FileReport) -> None:
         _console.print(f"    {f.updated:,} rows replaced older rows with the same key")
 
 
-def _print_report(report: IngestReport) -> None:
+def print_report(report: IngestReport) -> None:
     for f in report.files:
         _print_file(f)
     if len(report.files) > 1:
@@ -84,7 +84,7 @@ def ingest(
 ) -> None:
     """Validate, normalise and store files of one kind; bad rows go to quarantine."""
     settings = get_settings()
-    with _progress_bar() as progress:
+    with progress_bar() as progress:
         report = ingest_files(
             kind,
             files,
@@ -96,7 +96,7 @@ def ingest(
             memory_limit=settings.memory_limit,
             check=False,
         )
-    _print_report(report)
+    print_report(report)
     report.check()
 
 
@@ -106,7 +106,7 @@ def load(
 ) -> None:
     """Import a whole simulator output folder, kinds in dependency order."""
     settings = get_settings()
-    with _progress_bar() as progress:
+    with progress_bar() as progress:
         report = ingest_directory(
             directory,
             _store(data_dir),
@@ -117,7 +117,7 @@ def load(
             memory_limit=settings.memory_limit,
             check=False,
         )
-    _print_report(report)
+    print_report(report)
     report.check()
 
 

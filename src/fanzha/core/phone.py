@@ -91,7 +91,7 @@ def display(key: int) -> str:
     """The form people read: ``13812345678``, ``010-12345678``, ``95588``, ``+14155550123``."""
     digits = str(key)
     k = kind(key)
-    if k is PhoneKind.INTERNATIONAL:
+    if k is PhoneKind.INTERNATIONAL or len(digits) < 5:
         return "+" + digits
     national = digits[2:]
     if k is PhoneKind.LANDLINE:

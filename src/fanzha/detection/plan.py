@@ -126,6 +126,40 @@ SELECT * FROM (
     return Step("raw_signals", sql.strip())
 
 
+BLACKLIST_KINDS = (
+    "indicator_call",
+    "indicator_sms",
+    "sms_link",
+    "indicator_url",
+    "indicator_app",
+    "indicator_account",
+)
+
+
+def overreach_step(rules: Rules) -> Step:
+    """Blacklist entries matched by implausibly many residents on some day: wrong entries."""
+    cap = rules.scoring.max_indicator_reach_per_100k_per_day
+    sql = f"""
+SELECT indicator, max(reach) AS max_daily_reach, min(day) AS first_day
+FROM (
+  SELECT indicator, date_trunc('day', t) AS day, count(DISTINCT resident_id) AS reach
+  FROM raw_signals WHERE indicator IS NOT NULL AND kind IN {texts(BLACKLIST_KINDS)}
+  GROUP BY indicator, date_trunc('day', t)) d
+WHERE reach > {num(cap)} * greatest(1, (SELECT count(DISTINCT resident_id) FROM residents))
+  / 100000.0
+GROUP BY indicator"""
+    return Step("overreach", sql.strip())
+
+
+def clean_signals_step() -> Step:
+    """Raw signals less the matches of over-reaching blacklist entries."""
+    return Step(
+        "clean_signals",
+        "SELECT * FROM raw_signals r WHERE r.indicator IS NULL OR r.kind NOT IN "
+        f"{texts(BLACKLIST_KINDS)} OR r.indicator NOT IN (SELECT indicator FROM overreach)",
+    )
+
+
 def combo_step(rules: Rules, combo: Combo, sources: list[str]) -> Step:
     """``combo.then`` signals preceded within the window by one of ``combo.after``."""
     src = " UNION ALL ".join(f"SELECT * FROM {name}" for name in sources)
@@ -133,9 +167,11 @@ def combo_step(rules: Rules, combo: Combo, sources: list[str]) -> Step:
 SELECT b.resident_id, b.phone, b.id_hash, b.t, {text(combo.id)} AS kind,
   CAST({num(combo.weight)} AS DOUBLE) AS weight, {combo.level_floor} AS level_floor,
   max_by(a.fraud_type, a.t) AS fraud_type, max_by(a.counterpart, a.t) AS counterpart,
-  b.detail || '; after ' || max_by(a.kind, a.t) AS detail, b.source
+  b.detail || '; after ' || max_by(a.kind, a.t) AS detail, b.source,
+  max_by(a.indicator, a.t) AS indicator
 FROM (SELECT * FROM ({src}) s WHERE kind = {text(combo.then)}) b
-JOIN (SELECT * FROM ({src}) s WHERE kind IN {texts(rules.expand_after(combo))}) a
+JOIN (SELECT * FROM ({src}) s WHERE kind IN {texts(rules.expand_after(combo))}
+  AND weight >= {num(combo.min_after_weight)}) a
   ON a.resident_id = b.resident_id AND a.t <= b.t
   AND a.t >= b.t - INTERVAL {combo.within_minutes} MINUTE
 GROUP BY b.resident_id, b.phone, b.id_hash, b.t, b.detail, b.source"""
@@ -145,8 +181,8 @@ GROUP BY b.resident_id, b.phone, b.id_hash, b.t, b.detail, b.source"""
 def build_plan(rules: Rules) -> Plan:
     """The whole detection plan for a rules file."""
     steps = [*indicator_steps(), pair_first_step(rules), behaviour_numbers_step(rules)]
-    steps.append(raw_signals_step(rules))
-    sources = ["raw_signals"]
+    steps.extend([raw_signals_step(rules), overreach_step(rules), clean_signals_step()])
+    sources = ["clean_signals"]
     for combo in rules.combos:
         step = combo_step(rules, combo, sources)
         steps.append(step)

@@ -1,8 +1,9 @@
 """Base signals: one SQL SELECT per signal kind, all with the same columns.
 
 Every SELECT yields ``phone, id_hash, t, kind, weight, level_floor, fraud_type,
-counterpart, detail, source`` (see :data:`SIGNAL_COLUMNS`). ``phone`` is the resident side;
-``counterpart`` the other number, when there is one. Helper views (``ind_phone``, ``ind_domain``,
+counterpart, detail, source, indicator`` (see :data:`SIGNAL_COLUMNS`). ``phone`` is the
+resident side; ``counterpart`` the other number, when there is one; ``indicator`` the blacklist
+entry that matched, when one did. Helper views (``ind_phone``, ``ind_domain``,
 ``ind_url``, ``behaviour_numbers``, ``text_verdicts``) are defined in :mod:`fanzha.detection.plan`.
 """
 
@@ -24,6 +25,7 @@ SIGNAL_COLUMNS = (
     "counterpart",
     "detail",
     "source",
+    "indicator",
 )
 _TYPES = {
     "phone": "BIGINT",
@@ -36,6 +38,7 @@ _TYPES = {
     "counterpart": "BIGINT",
     "detail": "VARCHAR",
     "source": "VARCHAR",
+    "indicator": "VARCHAR",
 }
 HOST_PATTERN = r"((?:[a-z0-9-]+\.)+[a-z]{2,})"
 
@@ -64,6 +67,7 @@ def indicator_call(rules: Rules) -> str:
             fraud_type="i.fraud_type",
             counterpart=f"c.{other}",
             source="i.source",
+            indicator="CAST(i.phone AS VARCHAR)",
             detail="'duration_s=' || CAST(c.duration_s AS VARCHAR)",
         )
         selects.append(
@@ -85,6 +89,7 @@ def indicator_sms(rules: Rules) -> str:
         fraud_type="i.fraud_type",
         counterpart="s.sender",
         source="i.source",
+        indicator="CAST(i.phone AS VARCHAR)",
         detail="'sms'",
     )
     return (
@@ -124,6 +129,7 @@ def sms_link(rules: Rules) -> str:
         fraud_type="d.fraud_type",
         counterpart="h.sender",
         source="d.source",
+        indicator="d.domain",
         detail="'host=' || h.host",
     )
     return "\nUNION ALL\n".join(
@@ -146,6 +152,7 @@ def indicator_url(rules: Rules) -> str:
         level_floor="0",
         fraud_type="d.fraud_type",
         source="d.source",
+        indicator="d.domain",
         detail="'host=' || v.host",
     )
     by_url = row(
@@ -156,6 +163,7 @@ def indicator_url(rules: Rules) -> str:
         level_floor="0",
         fraud_type="i.fraud_type",
         source="i.source",
+        indicator="i.url_key",
         detail="'url=' || i.url_key",
     )
     selects = [
@@ -180,6 +188,7 @@ def indicator_app(rules: Rules) -> str:
         level_floor=str(r.level_floor),
         fraud_type="i.fraud_type",
         source="i.source",
+        indicator="i.value",
         detail="'package=' || a.package",
     )
     first = (
@@ -203,6 +212,7 @@ def indicator_account(rules: Rules) -> str:
         level_floor=str(r.level_floor),
         fraud_type="i.fraud_type",
         source="i.source",
+        indicator="i.value",
         detail="'amount=' || CAST(round(x.amount, 2) AS VARCHAR)",
     )
     return (

@@ -79,6 +79,7 @@ class Combo(_Strict):
     within_minutes: int = Field(ge=1)
     weight: float = Field(ge=0)
     level_floor: int = 0
+    min_after_weight: float = Field(0.0, ge=0)
 
     @field_validator("after", mode="before")
     @classmethod
@@ -102,6 +103,7 @@ class Scoring(_Strict):
     emergency: float = Field(gt=0)
     reasons_kept: int = Field(20, ge=1)
     contact_kinds: tuple[str, ...]
+    max_indicator_reach_per_100k_per_day: float = Field(gt=0)
 
     def thresholds(self) -> list[tuple[int, float]]:
         """(level, minimum score) from the most urgent down."""
