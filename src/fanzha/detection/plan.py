@@ -136,27 +136,45 @@ BLACKLIST_KINDS = (
 )
 
 
-def overreach_step(rules: Rules) -> Step:
-    """Blacklist entries matched by implausibly many residents on some day: wrong entries."""
-    cap = rules.scoring.max_indicator_reach_per_100k_per_day
+def doubtful_step(rules: Rules) -> Step:
+    """Blacklist entries that behave unlike fraud: probably wrong entries, set aside for review.
+
+    Two tests: a site, app or account reached by implausibly many residents in a day (fraud
+    reaches only the few who engage), and a number that people call back (fraud lines get
+    almost no incoming calls; couriers and shops do).
+    """
+    caps = {k: rules.signal(k).max_reach_per_100k_per_day for k in BLACKLIST_KINDS}
+    when = " ".join(f"WHEN {text(k)} THEN {num(c)}" for k, c in caps.items() if c is not None)
+    cap = f"CASE kind {when} END" if when else "NULL"
+    ratio = num(rules.signal("indicator_call").max_callback_ratio)
     sql = f"""
-SELECT indicator, max(reach) AS max_daily_reach, min(day) AS first_day
+SELECT kind, indicator, 'reach' AS reason, CAST(max(reach) AS DOUBLE) AS measure
 FROM (
-  SELECT indicator, date_trunc('day', t) AS day, count(DISTINCT resident_id) AS reach
+  SELECT kind, indicator, date_trunc('day', t) AS day, count(DISTINCT resident_id) AS reach
   FROM raw_signals WHERE indicator IS NOT NULL AND kind IN {texts(BLACKLIST_KINDS)}
-  GROUP BY indicator, date_trunc('day', t)) d
-WHERE reach > {num(cap)} * greatest(1, (SELECT count(DISTINCT resident_id) FROM residents))
+  GROUP BY kind, indicator, date_trunc('day', t)) d
+WHERE reach > {cap} * greatest(1, (SELECT count(DISTINCT resident_id) FROM residents))
   / 100000.0
-GROUP BY indicator"""
-    return Step("overreach", sql.strip())
+GROUP BY kind, indicator
+UNION ALL
+SELECT k.kind, CAST(o.phone AS VARCHAR) AS indicator, 'called_back' AS reason,
+  coalesce(b.callers, 0) / o.callees AS measure
+FROM (SELECT caller AS phone, CAST(count(DISTINCT callee) AS DOUBLE) AS callees FROM calls
+      WHERE caller IN (SELECT phone FROM ind_phone) GROUP BY caller) o
+LEFT JOIN (SELECT callee AS phone, count(DISTINCT caller) AS callers FROM calls
+      WHERE callee IN (SELECT phone FROM ind_phone) GROUP BY callee) b ON b.phone = o.phone
+CROSS JOIN (SELECT 'indicator_call' AS kind UNION ALL SELECT 'indicator_sms' AS kind) k
+WHERE o.callees >= 10 AND coalesce(b.callers, 0) > {ratio} * o.callees"""
+    return Step("doubtful_indicators", sql.strip())
 
 
 def clean_signals_step() -> Step:
-    """Raw signals less the matches of over-reaching blacklist entries."""
+    """Raw signals less the matches of doubtful blacklist entries."""
     return Step(
         "clean_signals",
-        "SELECT * FROM raw_signals r WHERE r.indicator IS NULL OR r.kind NOT IN "
-        f"{texts(BLACKLIST_KINDS)} OR r.indicator NOT IN (SELECT indicator FROM overreach)",
+        "SELECT r.* FROM raw_signals r LEFT JOIN (SELECT DISTINCT kind, indicator FROM "
+        "doubtful_indicators) o ON o.kind = r.kind AND o.indicator = r.indicator "
+        "WHERE o.indicator IS NULL",
     )
 
 
@@ -181,7 +199,7 @@ GROUP BY b.resident_id, b.phone, b.id_hash, b.t, b.detail, b.source"""
 def build_plan(rules: Rules) -> Plan:
     """The whole detection plan for a rules file."""
     steps = [*indicator_steps(), pair_first_step(rules), behaviour_numbers_step(rules)]
-    steps.extend([raw_signals_step(rules), overreach_step(rules), clean_signals_step()])
+    steps.extend([raw_signals_step(rules), doubtful_step(rules), clean_signals_step()])
     sources = ["clean_signals"]
     for combo in rules.combos:
         step = combo_step(rules, combo, sources)

@@ -54,6 +54,8 @@ class SignalRule(_Strict):
     min_fraud_score: float = Field(0.5, ge=0, le=1)
     min_amount: float = Field(0.0, ge=0)
     packages: tuple[str, ...] = ()
+    max_reach_per_100k_per_day: float | None = Field(None, gt=0)
+    max_callback_ratio: float = Field(1.0, ge=0)
 
     @field_validator("level_floor", "long_call_level", mode="before")
     @classmethod
@@ -103,7 +105,6 @@ class Scoring(_Strict):
     emergency: float = Field(gt=0)
     reasons_kept: int = Field(20, ge=1)
     contact_kinds: tuple[str, ...]
-    max_indicator_reach_per_100k_per_day: float = Field(gt=0)
 
     def thresholds(self) -> list[tuple[int, float]]:
         """(level, minimum score) from the most urgent down."""
