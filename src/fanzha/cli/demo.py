@@ -19,7 +19,7 @@ from fanzha.cli.ingest import progress_bar
 from fanzha.detection.keyword_scorer import KeywordScorer
 from fanzha.detection.pipeline import run_detection
 from fanzha.detection.rules import load_rules
-from fanzha.evaluation.experiment import facts_of
+from fanzha.evaluation.experiment import facts_of, residents_by_phone
 from fanzha.evaluation.metrics import evaluate
 from fanzha.evaluation.report import print_evaluation
 from fanzha.evaluation.truth import load_truth
@@ -63,7 +63,9 @@ def demo(
     intake = store_warnings(settings, result)
     console.print(f"{intake.created} warnings handed to the desk")
     console.rule("4/4 效果评估 evaluate (against the simulator's ground truth)")
-    print_evaluation(evaluate(load_truth(sim_dir), facts_of(result)), console)
+    store = EventStore(settings.data_dir)
+    figures = evaluate(load_truth(sim_dir), facts_of(result), residents_by_phone(store))
+    print_evaluation(figures, console)
     if serve:
         start_desk(settings, port)
 

@@ -9,8 +9,9 @@ from typing import Any
 import typer
 from sqlalchemy import select
 
-from fanzha.cli.common import DatabaseOption, console, settings_with
+from fanzha.cli.common import DatabaseOption, DataDirOption, console, settings_with
 from fanzha.detection.rules import load_rules
+from fanzha.evaluation.experiment import residents_by_phone
 from fanzha.evaluation.experiment import sweep as run_sweep
 from fanzha.evaluation.metrics import WarningFact, evaluate
 from fanzha.evaluation.report import figures_table, print_evaluation
@@ -18,17 +19,20 @@ from fanzha.evaluation.truth import load_truth
 from fanzha.settings import Settings
 from fanzha.sim import SimConfig
 from fanzha.store.database import make_engine, session_factory
+from fanzha.store.event_store import EventStore
 from fanzha.workflow.warning.models import EarlyWarning
 
 
 def evaluate_command(
     truth: Path = typer.Option(..., "--truth", help="simulator output folder (ground_truth/)"),
     json_out: Path | None = typer.Option(None, "--json", help="also write the figures as JSON"),
+    data_dir: Path | None = DataDirOption,
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Measure the warnings in the workflow store against the simulator's ground truth."""
-    settings = settings_with(database_url=database_url)
-    result = evaluate(load_truth(truth), stored_warnings(settings))
+    settings = settings_with(data_dir, database_url)
+    resident_of = residents_by_phone(EventStore(settings.data_dir))
+    result = evaluate(load_truth(truth), stored_warnings(settings), resident_of)
     print_evaluation(result, console)
     write_json(result, json_out)
 
@@ -46,7 +50,10 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
             )
         ).all()
     db.dispose()
-    return [WarningFact(r.phone, r.warned_at, r.level, r.fraud_type) for r in rows]
+    return [
+        WarningFact(r.resident_id, r.warned_at, r.last_signal_at, r.level, r.fraud_type)
+        for r in rows
+    ]
 
 
 def sweep_command(

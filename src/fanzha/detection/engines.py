@@ -123,6 +123,9 @@ def local_spark(app_name: str = "fanzha", cores: int = 2) -> Any:
         .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
         .config("spark.driver.memory", "2g")
         .config("spark.sql.ansi.enabled", "false")
+        # Spark 4's constraint propagation fails on our unions of window results
+        # ("key not found" in Union.rewriteConstraints); the plan needs none of it
+        .config("spark.sql.constraintPropagation.enabled", "false")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

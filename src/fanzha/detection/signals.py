@@ -177,6 +177,35 @@ def indicator_url(rules: Rules) -> str:
     return "\nUNION ALL\n".join(selects)
 
 
+def scam_link_visit(rules: Rules) -> str:
+    """Visits to a host that a scam-judged SMS sent to the same resident linked to."""
+    r = rules.signal("scam_link_visit")
+    links = (
+        "(SELECT receiver, host, min(time) AS sent FROM (SELECT s.receiver, s.time, "
+        f"unnest(regexp_extract_all(lower(s.text), {text(HOST_PATTERN)}, 1)) AS host FROM sms s "
+        "JOIN text_verdicts tv ON tv.text = s.text WHERE tv.label <> '正常' AND "
+        f"tv.fraud_score >= {num(rules.signal('scam_text_sms').min_fraud_score)}) x "
+        "GROUP BY receiver, host) k"
+    )
+    visits = (
+        "(SELECT phone, host, min(time) AS time FROM url_visits "
+        "GROUP BY phone, host, date_trunc('hour', time)) v"
+    )
+    cols = row(
+        phone="v.phone",
+        t="v.time",
+        kind=text("scam_link_visit"),
+        weight=num(r.weight),
+        level_floor="0",
+        source="'text-scorer'",
+        detail="'host=' || v.host",
+    )
+    return (
+        f"SELECT {cols} FROM {visits} JOIN {links} ON k.receiver = v.phone "
+        "AND k.host = v.host AND v.time >= k.sent"
+    )
+
+
 def indicator_app(rules: Rules) -> str:
     """First install or use of a blacklisted app per resident and package."""
     r = rules.signal("indicator_app")
@@ -375,6 +404,7 @@ BASE_SIGNALS: dict[str, Callable[[Rules], str]] = {
     "sms_link": sms_link,
     "scam_text_sms": scam_text_sms,
     "indicator_url": indicator_url,
+    "scam_link_visit": scam_link_visit,
     "indicator_app": indicator_app,
     "indicator_account": indicator_account,
     "upstream_lead": upstream_lead,

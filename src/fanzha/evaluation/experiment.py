@@ -30,7 +30,18 @@ COVERAGES = (0.1, 0.3, 0.6)
 
 def facts_of(result: DetectionResult) -> list[WarningFact]:
     """What evaluation needs from detected warnings."""
-    return [WarningFact(w.phone, w.warned_at, w.level, w.fraud_type) for w in result.warnings]
+    return [
+        WarningFact(w.resident_id, w.warned_at, w.last_signal_at, w.level, w.fraud_type)
+        for w in result.warnings
+    ]
+
+
+def residents_by_phone(store: EventStore) -> dict[int, str]:
+    """Phone key → resident id, from the store's registry."""
+    con = store.connect()
+    rows = con.execute("SELECT phone, min(resident_id) FROM residents GROUP BY phone").fetchall()
+    con.close()
+    return {int(phone): str(resident) for phone, resident in rows}
 
 
 def run_city(
@@ -52,7 +63,7 @@ def run_city(
     if not with_leads:
         store.table_path("leads").unlink(missing_ok=True)
     result = run_detection(store, rules, scorer or KeywordScorer())
-    figures = evaluate(load_truth(sim_dir), facts_of(result))
+    figures = evaluate(load_truth(sim_dir), facts_of(result), residents_by_phone(store))
     figures["detection_seconds"] = result.seconds
     return figures
 

@@ -3,10 +3,13 @@
 Definitions (also in ``docs/evaluation.md``):
 
 - *would-be victim*: a target whose journey reaches a payment inside the window.
-- *recall*: would-be victims with a warning issued after their first fraud contact and before
-  their first would-be loss ÷ would-be victims.
-- *lead time*: first would-be loss minus the earliest such warning.
-- *precision*: warnings whose resident had been contacted by fraud at or before the warning
+- *warned before loss*: the victim had a warning issued before the first would-be loss whose
+  episode was still running at or after the first fraud contact (a warning the desk already
+  has on the person counts, as the desk would act on it).
+- *recall*: would-be victims warned before loss ÷ would-be victims.
+- *lead time*: first would-be loss minus the later of the warning time and the first contact
+  (the desk cannot know of this fraud before it began).
+- *precision*: warnings whose episode ran at or after a fraud contact of the resident
   ÷ warnings ("fraud-related", as the accuracy rate of ``domain.md`` counts it); *precision
   (engaged)* counts only targets who engaged beyond a cold contact.
 - *warnings per day per 100k*: warnings ÷ days ÷ (residents / 100,000).
@@ -28,8 +31,9 @@ from fanzha.evaluation.truth import Target, Truth
 class WarningFact:
     """What evaluation needs of a warning."""
 
-    phone: int | None
+    resident_id: str
     warned_at: dt.datetime
+    last_signal_at: dt.datetime
     level: int
     fraud_type: str
 
@@ -77,22 +81,30 @@ def _quantile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-def evaluate(truth: Truth, warnings: Iterable[WarningFact]) -> dict[str, Any]:
-    """Overall, per-fraud-type and per-level figures."""
+def evaluate(
+    truth: Truth, warnings: Iterable[WarningFact], resident_of: dict[int, str]
+) -> dict[str, Any]:
+    """Overall, per-fraud-type and per-level figures.
+
+    ``resident_of`` maps phone keys to resident ids (ground truth names phones, warnings name
+    residents, and a resident may have several phones).
+    """
     facts = list(warnings)
-    by_phone: dict[int, list[WarningFact]] = defaultdict(list)
+    by_resident: dict[str, list[WarningFact]] = defaultdict(list)
     for w in facts:
-        if w.phone is not None:
-            by_phone[w.phone].append(w)
-    targets = _targets_by_phone(truth.targets)
+        by_resident[w.resident_id].append(w)
+    targets: dict[str, list[Target]] = defaultdict(list)
+    for t in truth.targets:
+        targets[resident_of.get(t.phone, f"N{t.phone}")].append(t)
     overall = Figures()
     per_type: defaultdict[str, Figures] = defaultdict(Figures)
     per_level: defaultdict[int, Figures] = defaultdict(Figures)
     for target in truth.targets:
         if target.would_lose and target.loss_time is not None and target.loss_time < truth.end:
-            _count_victim(target, by_phone[target.phone], overall, per_type[target.fraud_type])
+            who = resident_of.get(target.phone, f"N{target.phone}")
+            _count_victim(target, by_resident[who], overall, per_type[target.fraud_type])
     for w in facts:
-        _count_warning(w, targets.get(w.phone or -1, []), overall, per_type, per_level)
+        _count_warning(w, targets.get(w.resident_id, []), overall, per_type, per_level)
     days, n = truth.days, truth.residents
     return {
         "window": {"start": truth.start.isoformat(sep=" "), "days": days, "residents": n},
@@ -102,17 +114,12 @@ def evaluate(truth: Truth, warnings: Iterable[WarningFact]) -> dict[str, Any]:
     }
 
 
-def _targets_by_phone(targets: list[Target]) -> dict[int, list[Target]]:
-    found: dict[int, list[Target]] = defaultdict(list)
-    for t in targets:
-        found[t.phone].append(t)
-    return found
-
-
 def _count_victim(target: Target, warnings: list[WarningFact], *rows: Figures) -> None:
     assert target.loss_time is not None
     before = [
-        w.warned_at for w in warnings if target.first_contact <= w.warned_at < target.loss_time
+        max(w.warned_at, target.first_contact)
+        for w in warnings
+        if w.warned_at < target.loss_time and w.last_signal_at >= target.first_contact
     ]
     for row in rows:
         row.victims += 1
@@ -128,7 +135,7 @@ def _count_warning(
     per_type: dict[str, Figures],
     per_level: dict[int, Figures],
 ) -> None:
-    related = [t for t in targets if t.first_contact <= w.warned_at]
+    related = [t for t in targets if t.first_contact <= w.last_signal_at]
     rows = (overall, per_type[w.fraud_type], per_level[w.level])
     for row in rows:
         row.warnings += 1

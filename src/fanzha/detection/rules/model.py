@@ -25,6 +25,7 @@ SIGNAL_KINDS = (
     "sms_link",
     "scam_text_sms",
     "indicator_url",
+    "scam_link_visit",
     "indicator_app",
     "indicator_account",
     "upstream_lead",
