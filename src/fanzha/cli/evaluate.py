@@ -43,8 +43,9 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
     with session_factory(db)() as session:
         rows = session.execute(
             select(
-                EarlyWarning.phone,
+                EarlyWarning.resident_id,
                 EarlyWarning.warned_at,
+                EarlyWarning.last_signal_at,
                 EarlyWarning.level,
                 EarlyWarning.fraud_type,
             )

@@ -153,8 +153,8 @@ FROM (
   SELECT kind, indicator, date_trunc('day', t) AS day, count(DISTINCT resident_id) AS reach
   FROM raw_signals WHERE indicator IS NOT NULL AND kind IN {texts(BLACKLIST_KINDS)}
   GROUP BY kind, indicator, date_trunc('day', t)) d
-WHERE reach > {cap} * greatest(1, (SELECT count(DISTINCT resident_id) FROM residents))
-  / 100000.0
+WHERE reach > greatest({num(rules.scoring.doubtful_min_reach)}, {cap} * (SELECT count(DISTINCT
+  resident_id) FROM residents) / 100000.0)
 GROUP BY kind, indicator
 UNION ALL
 SELECT k.kind, CAST(o.phone AS VARCHAR) AS indicator, 'called_back' AS reason,

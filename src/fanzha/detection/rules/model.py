@@ -106,6 +106,7 @@ class Scoring(_Strict):
     emergency: float = Field(gt=0)
     reasons_kept: int = Field(20, ge=1)
     contact_kinds: tuple[str, ...]
+    doubtful_min_reach: int = Field(5, ge=1)
 
     def thresholds(self) -> list[tuple[int, float]]:
         """(level, minimum score) from the most urgent down."""
