@@ -32,7 +32,7 @@ def _number_case() -> Case:
     features, y, edges = number_table()
     return Case(
         make=lambda seed: FraudNumberModel(n_estimators=30, folds=3, seed=seed),
-        train=lambda m: m.fit(features, y, edges),
+        train=lambda m: m.fit(features, y, edges),  # type: ignore[call-arg]
         data=features.iloc[:50],
         empty=features.iloc[:0],
     )

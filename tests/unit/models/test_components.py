@@ -59,7 +59,7 @@ def test_graph_features_count_fraud_neighbours_and_unseen_nodes() -> None:
     nodes, adj = _line_graph()
     assert nodes == ["a", "b", "c", "x"]
     known = np.array([1.0, np.nan, 0.0, np.nan])
-    feats = graph.graph_features(adj, known)  # type: ignore[arg-type]
+    feats = graph.graph_features(adj, known)
     column = dict(zip(graph.GRAPH_FEATURES, feats[1], strict=True))  # node b: a (fraud), c
     assert column["g_degree"] == 2 and column["g_fraud_nbrs"] == 1
     assert column["g_fraud_rate"] == 0.5
@@ -68,7 +68,7 @@ def test_graph_features_count_fraud_neighbours_and_unseen_nodes() -> None:
 def test_graph_two_hop_excludes_the_node_itself() -> None:
     _, adj = _line_graph()
     known = np.array([1.0, 0.0, 0.0, np.nan])
-    feats = graph.graph_features(adj, known)  # type: ignore[arg-type]
+    feats = graph.graph_features(adj, known)
     two_hop = feats[:, graph.GRAPH_FEATURES.index("g_two_hop_fraud")]
     assert two_hop[0] == 0  # a's only fraud path would be back to itself
     assert two_hop[2] == 1  # c reaches a through b
@@ -78,9 +78,9 @@ def test_kfold_graph_features_hide_own_label() -> None:
     _, adj = _line_graph()
     known = np.array([1.0, 1.0, 0.0, np.nan])
     rows = np.arange(3)
-    a = graph.kfold_graph_features(adj, known, rows, folds=3, seed=0)  # type: ignore[arg-type]
+    a = graph.kfold_graph_features(adj, known, rows, folds=3, seed=0)
     known[0] = 0.0
-    b = graph.kfold_graph_features(adj, known, rows, folds=3, seed=0)  # type: ignore[arg-type]
+    b = graph.kfold_graph_features(adj, known, rows, folds=3, seed=0)
     assert np.allclose(a[0], b[0], equal_nan=True)
 
 
@@ -88,3 +88,40 @@ def test_best_f1_threshold_separates_clean_scores() -> None:
     y = np.array([0, 0, 1, 1, 1])
     scores = np.array([0.1, 0.3, 0.6, 0.8, 0.9])
     assert best_f1_threshold(y, scores) == pytest.approx(0.6)
+
+
+def test_number_scoring_reads_text_columns_and_matches_numeric_input() -> None:
+    from fanzha.detection.numbers.model import FraudNumberModel
+    from tests.unit.models.factories import number_table
+
+    features, y, _ = number_table()
+    model = FraudNumberModel(n_estimators=20, folds=3).fit(features, y)
+    as_text = features.astype(str)
+    as_text.iloc[0, 0] = "not a number"  # coerced to missing, not an error
+    numeric = model.score(features)
+    from_text = model.score(as_text)
+    assert np.allclose(numeric[1:], from_text[1:])
+    assert 0.0 <= from_text[0] <= 1.0
+
+
+def test_platt_on_margin_equals_platt_on_probability() -> None:
+    from fanzha.detection.numbers.model import _apply_platt, _platt_on_margin
+
+    margin = np.array([-30.0, -2.0, 0.0, 1.5, 30.0])
+    probability = 1 / (1 + np.exp(-margin))
+    calibration = (0.8, -0.3)
+    expected = _apply_platt(probability, calibration)
+    assert np.allclose(_platt_on_margin(margin, calibration), expected)
+
+
+def test_confident_linear_type_is_not_overridden_by_the_lexicon() -> None:
+    from fanzha.detection.text.classifier import ScamTextClassifier
+    from fanzha.detection.text.lexicon import LexiconHit
+
+    model = ScamTextClassifier()
+    model.classes_ = ["impersonate_police", "正常"]
+    hit = LexiconHit("fake_credit", 2.0, 2.0, 0.6, True, (("fake_credit", 2),))
+    confident = model._combine(np.array([0.9, 0.1]), hit)
+    assert confident.label == "impersonate_police"
+    model.override_below = 1.01  # any linear share below 101 %: the lexicon decides
+    assert model._combine(np.array([0.9, 0.1]), hit).label == "fake_credit"

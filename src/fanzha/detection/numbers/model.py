@@ -47,12 +47,13 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
 
     def __init__(
         self,
-        n_estimators: int = 120,
-        learning_rate: float = 0.08,
-        num_leaves: int = 15,
-        min_child_samples: int = 20,
+        n_estimators: int = 150,
+        learning_rate: float = 0.12,
+        num_leaves: int = 7,
+        min_child_samples: int = 40,
         subsample: float = 0.8,
-        colsample: float = 0.8,
+        colsample: float = 0.5,
+        reg_lambda: float = 5.0,
         folds: int = 5,
         use_graph: bool = True,
         seed: int = 0,
@@ -64,6 +65,7 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
         self.min_child_samples = min_child_samples
         self.subsample = subsample
         self.colsample = colsample
+        self.reg_lambda = reg_lambda
         self.folds = folds
         self.use_graph = use_graph
         self.seed = seed
@@ -124,6 +126,7 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
             "bagging_fraction": self.subsample,
             "bagging_freq": 1,
             "feature_fraction": self.colsample,
+            "lambda_l2": self.reg_lambda,
             "seed": self.seed,
             "deterministic": True,
             "force_col_wise": True,
@@ -172,8 +175,8 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
         if len(data) == 0:
             return np.zeros(0)
         matrix = self._scoring_matrix(data, edges)
-        raw = self.booster_.predict(matrix, num_threads=self.n_jobs)
-        return _apply_platt(np.asarray(raw), self.calibration_)
+        margin = self.booster_.predict(matrix, num_threads=self.n_jobs, raw_score=True)
+        return _platt_on_margin(np.asarray(margin), self.calibration_)
 
     def predict(self, data: pd.DataFrame, edges: pd.DataFrame | None = None) -> np.ndarray:
         """0/1 per row at the saved operating threshold."""
@@ -183,8 +186,7 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
         missing = [c for c in self.feature_names_ if c not in data.columns]
         if missing:
             raise ModelError(f"feature table lacks columns {missing[:5]}", model=self.version)
-        values = data[self.feature_names_].apply(pd.to_numeric, errors="coerce")
-        matrix: np.ndarray = np.asarray(values.to_numpy(dtype=np.float64))
+        matrix = _feature_matrix(data, self.feature_names_)
         if not self.graph_:
             return matrix
         if edges is None:
@@ -234,6 +236,22 @@ def _numeric(data: pd.DataFrame) -> pd.DataFrame:
     return numeric
 
 
+def _feature_matrix(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The named columns as one C-ordered float64 matrix (LightGBM's fastest input).
+
+    Numeric columns are taken as they are; only non-numeric ones (text read from a CSV) go
+    through ``pd.to_numeric`` — a per-column ``apply`` over every column costs more than the
+    trees themselves at 100k+ rows/s.
+    """
+    selected = data[columns]
+    text_columns = [c for c in columns if not pd.api.types.is_numeric_dtype(selected[c])]
+    if text_columns:
+        selected = selected.copy()
+        for column in text_columns:
+            selected[column] = pd.to_numeric(selected[column], errors="coerce")
+    return np.ascontiguousarray(selected.to_numpy(dtype=np.float64, na_value=np.nan))
+
+
 def _check_labels(labels: Any, n_rows: int) -> np.ndarray:
     y = np.asarray(labels, dtype=np.float64)
     if len(y) != n_rows:
@@ -241,6 +259,9 @@ def _check_labels(labels: Any, n_rows: int) -> np.ndarray:
     if n_rows < 4 or not set(np.unique(y)) <= {0.0, 1.0} or len(np.unique(y)) < 2:
         raise ModelError("labels must be 0/1 with both classes present (at least 4 rows)")
     return y.astype(np.int64)
+
+
+_LOGIT_LIMIT = float(np.log((1 - 1e-6) / 1e-6))  # |logit| of the clip in :func:`_logit`
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -264,6 +285,13 @@ def _fit_platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         if np.abs(step).max() < 1e-8:
             break
     return a, b
+
+
+def _platt_on_margin(margin: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:
+    """:func:`_apply_platt` on LightGBM's raw log-odds (skips a sigmoid and a logit per row)."""
+    a, b = calibration
+    x = np.clip(margin, -_LOGIT_LIMIT, _LOGIT_LIMIT)
+    return np.asarray(1 / (1 + np.exp(-(a * x + b))))
 
 
 def _apply_platt(raw: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:

@@ -8,7 +8,8 @@
   texts of types the training data never showed (investment, romance, rebate tasks …).
 
 Verdict: if the linear part gives P(fraud) ≥ 0.5 the label is its most likely fraud type (or
-the lexicon's type when that type was absent from training and the lexicon is confident);
+the lexicon's type when that type was absent from training, the lexicon is confident and the
+linear part is not: its type holds less than ``override_below`` of its P(fraud));
 otherwise a flagging lexicon gives its type; else ``正常``. ``fraud_score`` is the larger of
 the two parts' evidence.
 """
@@ -62,9 +63,10 @@ class ScamTextClassifier(Estimator[Sequence[str]]):
         self,
         max_n: int = 3,
         n_features: int = 2**18,
-        c: float = 1.0,
+        c: float = 2.0,
         use_lexicon: bool = True,
         lexicon_threshold: float = 3.0,
+        override_below: float = 0.6,
         holdout: float = 0.1,
         seed: int = 0,
     ) -> None:
@@ -73,6 +75,7 @@ class ScamTextClassifier(Estimator[Sequence[str]]):
         self.c = c
         self.use_lexicon = use_lexicon
         self.lexicon_threshold = lexicon_threshold
+        self.override_below = override_below
         self.holdout = holdout
         self.seed = seed
 
@@ -221,8 +224,15 @@ class ScamTextClassifier(Estimator[Sequence[str]]):
             fraud_row = row.copy()
             if normal_at >= 0:
                 fraud_row[normal_at] = -1.0
-            label = self.classes_[int(np.argmax(fraud_row))]
-            if hit is not None and flagged and _lexicon_overrides(hit, label, self.classes_):
+            top = int(np.argmax(fraud_row))
+            label = self.classes_[top]
+            unsure = float(row[top]) < self.override_below * p_fraud
+            if (
+                unsure
+                and hit is not None
+                and flagged
+                and _lexicon_overrides(hit, label, self.classes_)
+            ):
                 label = hit.fraud_type
             return TextVerdict(label, score)
         if flagged and hit is not None:
