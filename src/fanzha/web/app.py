@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,17 +15,19 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fanzha.notify import MemoryChannel
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
 from fanzha.web import api, errors
 from fanzha.web.pages import admin, auth, supervise, warnings
+from fanzha.web.render import TEMPLATES
 from fanzha.web.security import COOKIE, LoginThrottle, SessionCodec
 from fanzha.web.state import DeskState
 from fanzha.workflow.clock import local_now
 from fanzha.workflow.warning import sweep
-from fanzha.workflow.warning.routing import DeskConfig
+from fanzha.workflow.warning.routing import DeskConfig, route_new
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -34,6 +37,7 @@ _HEADERS = {
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
 }
+_RAW_HEADERS = [(k.lower().encode(), v.encode()) for k, v in _HEADERS.items()]
 
 
 def create_app(
@@ -72,41 +76,76 @@ def create_app(
         app.include_router(module.router)
     app.include_router(api.router)
     errors.install(app)
-    app.middleware("http")(_session_and_headers)
+    app.add_middleware(SessionAndHeaders, desk=desk)
     return app
 
 
-async def _session_and_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    data = getattr(request.state, "session", None)
-    changed = getattr(request.state, "session_changed", False)
-    if data is not None and (changed or COOKIE not in request.cookies):
-        desk: DeskState = request.app.state.desk
-        response.set_cookie(
-            COOKIE,
-            desk.codec.dumps(data),
-            max_age=desk.codec.max_age_s,
-            httponly=True,
-            secure=desk.settings.cookie_secure,
-            samesite="lax",
-            path="/",
-        )
-    for name, value in _HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+class SessionAndHeaders:
+    """Sets the session cookie when the session is new or changed, and the security headers.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (``app.middleware("http")``)
+    runs every request through an extra task and memory streams, which costs more than the
+    rest of a cached page.
+    """
+
+    def __init__(self, app: ASGIApp, desk: DeskState) -> None:
+        self.app = app
+        self.desk = desk
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._headers(scope, list(message.get("headers", [])))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _headers(
+        self, scope: Scope, headers: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        state = scope.get("state") or {}
+        data = state.get("session")
+        changed = state.get("session_changed", False)
+        if data is not None and (changed or COOKIE not in Request(scope).cookies):
+            cookie = Response()
+            cookie.set_cookie(
+                COOKIE,
+                self.desk.codec.dumps(data),
+                max_age=self.desk.codec.max_age_s,
+                httponly=True,
+                secure=self.desk.settings.cookie_secure,
+                samesite="lax",
+                path="/",
+            )
+            headers += [(k, v) for k, v in cookie.raw_headers if k == b"set-cookie"]
+        present = {k.lower() for k, _ in headers}
+        headers += [(k, v) for k, v in _RAW_HEADERS if k not in present]
+        return headers
 
 
 def tick_once(desk: DeskState) -> dict[str, int]:
-    """Run one desk tick (route new warnings, re-time, escalate breaches)."""
+    """Run one desk tick (route new warnings, re-time, escalate breaches).
+
+    Routing commits on its own, so a conflict while re-timing (another process re-timed the
+    same warning) never holds back the routing of new warnings.
+    """
+    now = desk.clock()
     with transaction(desk.factory) as session:
-        return sweep.tick(session=session, config=desk.config, now=desk.clock())
+        routed = route_new(session=session, config=desk.config, now=now)
+    with transaction(desk.factory) as session:
+        counts = sweep.tick(session=session, config=desk.config, now=now)
+    counts["routed"] += routed
+    return counts
 
 
 def _lifespan(desk: DeskState) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        settle_memory()
         task = asyncio.create_task(_tick_forever(desk))
         yield
         task.cancel()
@@ -116,10 +155,30 @@ def _lifespan(desk: DeskState) -> Callable[[FastAPI], contextlib.AbstractAsyncCo
     return lifespan
 
 
+def settle_memory() -> None:
+    """Compile the templates, then move everything alive into the collector's permanent
+    generation and collect less often.
+
+    Measured under load: with the defaults, each server process spent ~10 % of its time in
+    the cyclic garbage collector, with single pauses of 0.6 s (full collections walking the
+    ~140k long-lived objects of SQLAlchemy, Jinja2, FastAPI and pydantic) — most of the p99.
+    Frozen objects are never scanned again; a request's garbage is freed by reference
+    counting anyway.
+    """
+    for name in TEMPLATES.env.list_templates():
+        TEMPLATES.env.get_template(name)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 async def _tick_forever(desk: DeskState) -> None:
     while True:
         try:
             await run_in_threadpool(tick_once, desk)
+            await run_in_threadpool(
+                desk.counts.refresh, desk.factory, desk.clock(), if_older_than=desk.counts.ttl_s
+            )
         except Exception:  # a failed tick (e.g. a concurrent edit) is retried next time
             logger.exception("desk tick failed")
         await asyncio.sleep(desk.settings.desk_tick_seconds)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from fanzha.errors import PermissionDeniedError
 from fanzha.web.security import COOKIE, SessionData, csrf_matches, new_session
@@ -33,7 +34,12 @@ class LoginRequiredError(Exception):
     """No valid session: pages redirect to the login form, the API answers 401."""
 
 
-def get_desk(request: Request) -> DeskState:
+# Dependencies that do not block are ``async``: FastAPI runs every plain ``def`` dependency in
+# the thread pool, and each hop there costs a thread switch (and, under load, a wait for the
+# GIL). Only the user lookup and the endpoints themselves run in threads.
+
+
+async def get_desk(request: Request) -> DeskState:
     """The app's desk state."""
     desk: DeskState = request.app.state.desk
     return desk
@@ -42,21 +48,26 @@ def get_desk(request: Request) -> DeskState:
 Desk = Annotated[DeskState, Depends(get_desk)]
 
 
-def get_db(desk: Desk) -> Iterator[Session]:
+async def get_db(desk: Desk) -> AsyncIterator[Session]:
     """A session for the request. Endpoints that write call ``db.commit()`` themselves before
-    answering, so a failed commit is an error response, never a silent loss."""
-    with desk.factory() as session:
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
+    answering, so a failed commit is an error response, never a silent loss.
+
+    Creating a session does not touch the database (it connects on first use, in the
+    endpoint's thread); ending it returns the connection to the pool, in a thread."""
+    session = desk.factory()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        await run_in_threadpool(session.close)
 
 
 Db = Annotated[Session, Depends(get_db)]
 
 
-def get_now(desk: Desk) -> dt.datetime:
+async def get_now(desk: Desk) -> dt.datetime:
     """The desk's current (naive local) time."""
     return desk.clock()
 
@@ -64,8 +75,13 @@ def get_now(desk: Desk) -> dt.datetime:
 Now = Annotated[dt.datetime, Depends(get_now)]
 
 
-def read_session(request: Request, desk: Desk) -> SessionData:
+async def read_session(request: Request, desk: Desk) -> SessionData:
     """The request's session, or a fresh anonymous one (stored by the response hook)."""
+    return session_of(request, desk)
+
+
+def session_of(request: Request, desk: DeskState) -> SessionData:
+    """:func:`read_session` for plain functions."""
     cached: SessionData | None = getattr(request.state, "session", None)
     if cached is not None:
         return cached
@@ -93,7 +109,7 @@ def current_user(request: Request, db: Db, session: CurrentSession) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def page_principal(user: CurrentUser) -> Principal:
+async def page_principal(user: CurrentUser) -> Principal:
     """The principal of the logged-in user (pages)."""
     return user_principal(user.id, user.username, Role(user.role), user.station_code)
 
@@ -120,7 +136,7 @@ def api_principal(request: Request, desk: Desk, db: Db) -> Principal:
         if principal is None:
             raise LoginRequiredError
         return principal
-    session = read_session(request, desk)
+    session = session_of(request, desk)
     user = current_user(request, db, session)
     if request.method not in ("GET", "HEAD") and not csrf_matches(
         session.csrf, request.headers.get("x-csrf-token")

@@ -132,9 +132,34 @@ _ACTIONS = {
 
 
 def translator(lang: str) -> Callable[[str], str]:
-    """``t(key)`` for one language; unknown keys come back unchanged."""
-    index = 1 if lang == "en" else 0
+    """``t(key)`` for one language; unknown keys come back unchanged.
 
+    One function per language, remembering its answers: templates call it hundreds of times
+    per page (every option of every select), mostly with the same few hundred keys.
+    """
+    index = 1 if lang == "en" else 0
+    cached = _TRANSLATORS.get(index)
+    if cached is not None:
+        return cached
+    lookup = _lookup(index)
+    memo: dict[str, str] = {}
+
+    def t(key: str) -> str:
+        found = memo.get(key)
+        if found is None:
+            found = lookup(key)
+            if len(memo) < 10_000:  # keys are the code's, but keep it bounded anyway
+                memo[key] = found
+        return found
+
+    _TRANSLATORS[index] = t
+    return t
+
+
+_TRANSLATORS: dict[int, Callable[[str], str]] = {}
+
+
+def _lookup(index: int) -> Callable[[str], str]:
     def t(key: str) -> str:
         for table in (_WORDS, _STATUS):
             if key in table:

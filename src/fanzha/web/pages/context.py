@@ -65,12 +65,13 @@ def detail_context(db: Session, who: Principal, warning: EarlyWarning) -> dict[s
         for k in FORM_KINDS
         if who.can(Permission.STOP_PAYMENT if k is ActionKind.STOP_PAYMENT else Permission.ACT)
     ]
+    actions = service.actions_of(session=db, warning_id=warning.id)
     return {
         "w": warning,
         "timeline": timeline(warning),
-        "actions": service.actions_of(session=db, warning_id=warning.id),
+        "actions": actions,
         "outcomes": service.outcomes_of(session=db, warning_id=warning.id),
-        "next_steps": flows.next_steps(session=db, principal=who, warning=warning),
+        "next_steps": flows.next_steps(session=db, principal=who, warning=warning, actions=actions),
         "form_kinds": form_kinds,
         "call_results": CALL_RESULTS,
         "visit_results": VISIT_RESULTS,

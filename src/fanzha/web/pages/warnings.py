@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -22,6 +21,7 @@ from fanzha.workflow.station import service as stations
 from fanzha.workflow.warning import flows, service
 from fanzha.workflow.warning.intake import LeadCreate
 from fanzha.workflow.warning.intake import create as create_lead
+from fanzha.workflow.warning.models import EarlyWarning
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=2000)]
@@ -32,7 +32,7 @@ def queue_page(request: Request, db: Db, desk: Desk, who: PagePrincipal, now: No
     """Warnings in scope, filtered, most urgent first."""
     filters, page, args = queue_filter(request, who)
     size = desk.settings.page_size
-    rows = service.queue(
+    rows = service.queue_rows(
         session=db, principal=who, filters=filters, now=now, limit=size + 1, offset=page * size
     )
     context = {
@@ -40,7 +40,7 @@ def queue_page(request: Request, db: Db, desk: Desk, who: PagePrincipal, now: No
         "has_next": len(rows) > size,
         "page": page,
         "args": args,
-        "counts": _counts(desk, db, who, now),
+        "counts": _counts(desk, who, now),
         "stations": _station_codes(db) if who.station is None else [],
         "types": fraud_types.TYPES,
         "statuses": service.STATUSES,
@@ -48,20 +48,10 @@ def queue_page(request: Request, db: Db, desk: Desk, who: PagePrincipal, now: No
     return render(request, "queue.html", context)
 
 
-_COUNTS: dict[tuple[str | None, int | None], tuple[float, dict[str, int]]] = {}
-COUNTS_TTL_S = 3.0
-
-
-def _counts(desk: Desk, db: Db, who: PagePrincipal, now: Now) -> dict[str, int]:
-    """Open warnings per level for the header, cached a few seconds per scope (a full count
-    over 100k open warnings costs ~50 ms on SQLite; the rows themselves are always fresh)."""
-    key = (who.station, int(who.max_level) if who.max_level else None)
-    hit = _COUNTS.get(key)
-    if hit is not None and time.monotonic() - hit[0] < COUNTS_TTL_S:
-        return hit[1]
-    counts = service.counts_by_level(session=db, principal=who, now=now)
-    _COUNTS[key] = (time.monotonic(), counts)
-    return counts
+def _counts(desk: Desk, who: PagePrincipal, now: Now) -> dict[str, int]:
+    """Open warnings per level for the header, from the desk's shared cache (refreshed by the
+    clock tick every few seconds; the rows themselves are always fresh)."""
+    return service.counts_in_scope(desk.counts.get(desk.factory, now), who)
 
 
 def _station_codes(db: Db) -> list[str]:
@@ -73,9 +63,9 @@ def detail_page(
     request: Request, warning_id: int, db: Db, who: PagePrincipal, now: Now
 ) -> Response:
     """One warning: reasons, evidence timeline, actions, outcomes and the forms (view audited)."""
-    flows.view(session=db, principal=who, warning_id=warning_id, now=now)
+    warning = flows.view(session=db, principal=who, warning_id=warning_id, now=now)
     db.commit()
-    return _detail(request, db, who, warning_id, {})
+    return _detail(request, db, who, warning_id, {}, warning=warning)
 
 
 def _detail(
@@ -85,8 +75,11 @@ def _detail(
     warning_id: int,
     extra: dict[str, Any],
     status_code: int = 200,
+    *,
+    warning: EarlyWarning | None = None,
 ) -> Response:
-    warning = service.get(session=db, principal=who, warning_id=warning_id)
+    if warning is None:
+        warning = service.get(session=db, principal=who, warning_id=warning_id)
     context = detail_context(db, who, warning)
     return render(request, "detail.html", {**context, **extra}, status_code)
 

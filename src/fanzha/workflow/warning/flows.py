@@ -178,12 +178,19 @@ def _advance(warning: EarlyWarning, data: ActionCreate, now: dt.datetime) -> Non
 
 
 def next_steps(
-    *, session: Session, principal: Principal, warning: EarlyWarning
+    *,
+    session: Session,
+    principal: Principal,
+    warning: EarlyWarning,
+    actions: list[Action] | None = None,
 ) -> list[ActionKind]:
-    """The escalation ladder's steps not yet taken that the principal may take, in order."""
+    """The escalation ladder's steps not yet taken that the principal may take, in order
+    (``actions``: the warning's actions, if the caller has already read them)."""
     if not warning.is_open:
         return []
-    done = {a.kind for a in service.actions_of(session=session, warning_id=warning.id)}
+    if actions is None:
+        actions = service.actions_of(session=session, warning_id=warning.id)
+    done = {a.kind for a in actions}
     steps = [k for k in LADDER if k.value not in done or k is ActionKind.CALL]
     return [k for k in steps if principal.can(ACTION_PERMISSION[k])]
 

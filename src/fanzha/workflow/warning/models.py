@@ -61,7 +61,7 @@ class EarlyWarning(Base):
     source_unit: Mapped[str | None] = mapped_column(String(64))  # issuing unit of a lead
     instruction_no: Mapped[str | None] = mapped_column(String(64))  # 指令编号
     is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    assignee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(Integer)  # indexed with the queue: 0004
     routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # SLA clocks start here
     sla_level: Mapped[int | None] = mapped_column(Integer)  # level the deadlines were set for
     signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from fanzha.errors import WorkflowError
@@ -96,10 +96,20 @@ def route(
 
 
 def route_new(*, session: Session, config: DeskConfig, now: dt.datetime, batch: int = 500) -> int:
-    """Route up to ``batch`` warnings in status ``new``; return how many."""
-    query = select(EarlyWarning).where(EarlyWarning.status == "new").order_by(EarlyWarning.id)
-    # Several server processes tick: on PostgreSQL each takes rows the others have not locked.
-    pending = list(session.scalars(query.limit(batch).with_for_update(skip_locked=True)))
+    """Route up to ``batch`` warnings in status ``new``; return how many.
+
+    Cheap when there is nothing to route (one probe of ``ix_warnings_status``), so the tick can
+    run often. Several server processes tick: on PostgreSQL each takes rows the others have not
+    locked (``SKIP LOCKED``); on SQLite the router first takes the database's write lock, so a
+    second process waits and then finds the rows routed instead of routing them twice.
+    """
+    query = select(EarlyWarning.id).where(EarlyWarning.status == "new")
+    if session.scalar(query.limit(1)) is None:
+        return 0
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE warnings SET id = id WHERE id = -1"))
+    rows = select(EarlyWarning).where(EarlyWarning.status == "new").order_by(EarlyWarning.id)
+    pending = list(session.scalars(rows.limit(batch).with_for_update(skip_locked=True)))
     loads: dict[str, dict[int, tuple[int, int]]] = {}
     for warning in pending:
         route(session=session, warning=warning, config=config, now=now, loads=loads)

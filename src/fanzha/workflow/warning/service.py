@@ -111,15 +111,71 @@ def overdue(
 
 def counts_by_level(*, session: Session, principal: Principal, now: dt.datetime) -> dict[str, int]:
     """Open warnings per level and how many are overdue, for the queue header."""
+    return counts_in_scope(open_counts(session=session, now=now), principal)
+
+
+OpenCounts = dict[tuple[str | None, int], tuple[int, int]]
+
+
+def open_counts(*, session: Session, now: dt.datetime) -> OpenCounts:
+    """For every (station, level): open warnings and how many of them are overdue.
+
+    One pass over the open warnings serves every scope (see :func:`counts_in_scope`), so the
+    desk can keep it in a cache that all users share.
+    """
     w = EarlyWarning
-    query = scoped(
-        select(w.level, func.count(), func.sum(case((w.due_at < now, 1), else_=0))), principal
-    ).where(w.is_open.is_(True))
+    query = (
+        select(w.station, w.level, func.count(), func.sum(case((w.due_at < now, 1), else_=0)))
+        .where(w.is_open.is_(True))
+        .group_by(w.station, w.level)
+    )
+    return {(st, int(lv)): (int(n), int(late or 0)) for st, lv, n, late in session.execute(query)}
+
+
+def counts_in_scope(counts: OpenCounts, principal: Principal) -> dict[str, int]:
+    """Per-level open counts and the overdue total of what ``principal`` may see (the same
+    scope as :func:`scoped`)."""
+    principal.require(Permission.VIEW)
     result = {"overdue": 0}
-    for level, n, late in session.execute(query.group_by(w.level)):
-        result[str(level)] = int(n)
-        result["overdue"] += int(late or 0)
+    for (station, level), (n, late) in counts.items():
+        if principal.station is not None and station != principal.station:
+            continue
+        if principal.max_level is not None and level > int(principal.max_level):
+            continue
+        result[str(level)] = result.get(str(level), 0) + n
+        result["overdue"] += late
     return result
+
+
+QUEUE_COLUMNS = (
+    EarlyWarning.id,
+    EarlyWarning.level,
+    EarlyWarning.fraud_type,
+    EarlyWarning.phone,
+    EarlyWarning.station,
+    EarlyWarning.status,
+    EarlyWarning.due_at,
+    EarlyWarning.due_stage,
+    EarlyWarning.warned_at,
+)
+
+
+def queue_rows(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: QueueFilter,
+    now: dt.datetime,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Any]:
+    """Like :func:`queue`, as plain rows of :data:`QUEUE_COLUMNS` (what the queue page shows):
+    no ORM objects, no JSON columns to decode."""
+    query = _filtered(scoped(select(*QUEUE_COLUMNS), principal), filters, now)
+    query = query.order_by(
+        EarlyWarning.level.desc(), EarlyWarning.due_at.asc(), EarlyWarning.id.asc()
+    )
+    return list(session.execute(query.limit(limit).offset(offset)))
 
 
 def actions_of(*, session: Session, warning_id: int) -> list[Action]:

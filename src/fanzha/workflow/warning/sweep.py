@@ -2,6 +2,14 @@
 
 Breach marking uses plain UPDATEs that do not bump the warning's version, so an officer's
 open outcome form is not invalidated by the clock.
+
+The tick runs every ``FANZHA_DESK_TICK_SECONDS`` in every server process, so each of its
+queries must cost next to nothing when there is nothing to do: re-timing and escalation read
+small partial indexes (migration ``0004``) that hold only the rows that may need work. SQLite's
+planner, without statistics, would rather use ``ix_warnings_open_due`` (and read every open
+warning), so on SQLite the queries name their index (``INDEXED BY``). Several processes may
+tick at once: an escalation is written only by the UPDATE that still finds the stage
+unescalated, so each stage is escalated exactly once.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import DateTime, Integer, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from fanzha.core.levels import Level
@@ -26,14 +34,32 @@ from fanzha.workflow.warning.sla import reset_clock
 logger = logging.getLogger(__name__)
 
 
+def _open_literal(session: Session) -> tuple[str, str]:
+    """(the literal for ``true``, the SQLite index hint prefix) for the session's database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return "1", " INDEXED BY "
+    return "true", ""
+
+
+def _hint(prefix: str, index: str) -> str:
+    return f"{prefix}{index}" if prefix else ""
+
+
 def retime(*, session: Session, config: DeskConfig, batch: int = 500) -> int:
     """Recompute deadlines of open warnings whose level changed since they were timed."""
-    query = select(EarlyWarning).where(
-        EarlyWarning.is_open.is_(True),
-        EarlyWarning.routed_at.is_not(None),
-        EarlyWarning.sla_level != EarlyWarning.level,
+    true, hint = _open_literal(session)
+    ids = list(
+        session.scalars(
+            text(
+                f"SELECT id FROM warnings{_hint(hint, 'ix_warnings_retime')} "  # noqa: S608
+                f"WHERE is_open = {true} AND routed_at IS NOT NULL AND sla_level <> level "
+                "LIMIT :n"
+            ).bindparams(bindparam("n", batch, type_=Integer()))
+        )
     )
-    changed = list(session.scalars(query.limit(batch)))
+    if not ids:
+        return 0
+    changed = list(session.scalars(select(EarlyWarning).where(EarlyWarning.id.in_(ids))))
     for warning in changed:
         reset_clock(warning, config.sla)
     session.flush()
@@ -45,21 +71,36 @@ def escalate_breaches(
 ) -> list[int]:
     """Escalate each open warning past its deadline once per stage; return their ids."""
     w = EarlyWarning
-    query = select(w.id, w.due_stage, w.level, w.station).where(
-        w.is_open.is_(True),
-        w.due_at < now,
-        (w.escalated_stage.is_(None)) | (w.escalated_stage != w.due_stage),
-    )
-    rows = list(session.execute(query.limit(batch)))
+    true, hint = _open_literal(session)
+    query = text(
+        f"SELECT id, due_stage, level, station FROM warnings{_hint(hint, 'ix_warnings_escalate')} "  # noqa: S608
+        f"WHERE is_open = {true} AND (escalated_stage IS NULL OR escalated_stage <> due_stage) "
+        "AND due_at < :now ORDER BY due_at LIMIT :n"
+    ).bindparams(bindparam("now", now, type_=DateTime()), bindparam("n", batch, type_=Integer()))
+    candidates = list(session.execute(query))
+    if not candidates:
+        return []
     supervisors = _supervisors(session)
-    for warning_id, due_stage, level, station in rows:
+    rows = []
+    for warning_id, due_stage, level, station in candidates:
         stage = due_stage or "?"
-        session.execute(
+        # Re-checked in the UPDATE: another process may have escalated it, or the officer
+        # may have reached the stage, since the candidates were read.
+        done = session.execute(
             update(w)
-            .where(w.id == warning_id)
+            .where(
+                w.id == warning_id,
+                w.is_open.is_(True),
+                w.due_stage == due_stage,
+                w.due_at < now,
+                or_(w.escalated_stage.is_(None), w.escalated_stage != stage),
+            )
             .values(escalated_stage=stage, breached_at=_first(w.breached_at, now))
             .execution_options(synchronize_session=False)
         )
+        if getattr(done, "rowcount", 1) != 1:
+            continue
+        rows.append((warning_id, due_stage, level, station))
         _record_escalation(session, warning_id, stage, now, supervisors)
         _notify(config, supervisors, warning_id, stage, level, station)
     return [r[0] for r in rows]
