@@ -235,6 +235,7 @@ def run_wrk(
         "req_s": reqs / (dur_us / 1e6),
         "errors": errors,
         "requests": reqs,
+        "load": os.getloadavg()[0],  # 1-min load average at the end of the run
     }
 
 
@@ -290,12 +291,14 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
                 f"[{name}] {page:<28} p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
                 f"p99 {r['p99_ms']:7.1f} ms  {r['req_s']:7.1f} req/s  errors {r['errors']}"
                 f"  ({r['requests']} requests, {args.users} connections)"
+                f"  load {r['load']:.1f}"
             )
         lat = creation_to_queue(url, base, officers[3], STATIONS[3])
         median = sorted(lat)[len(lat) // 2] * 1000
         print(
             f"[{name}] creation -> station queue: median {median:.0f} ms,"
             f" max {max(lat) * 1000:.0f} ms over {len(lat)} warnings"
+            f"  load {os.getloadavg()[0]:.1f}"
         )
     finally:
         proc.terminate()

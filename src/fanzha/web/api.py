@@ -127,9 +127,9 @@ def push_lead(data: LeadCreate, db: Db, desk: Desk, who: ApiPrincipal, now: Now)
 
 
 @router.get("/warnings/{warning_id}", response_model=WarningDetail)
-def get_warning(warning_id: int, db: Db, who: ApiPrincipal, now: Now) -> WarningDetail:
+def get_warning(warning_id: int, db: Db, desk: Desk, who: ApiPrincipal, now: Now) -> WarningDetail:
     """One warning with reasons, actions and outcomes (the view is audited)."""
-    w = flows.view(session=db, principal=who, warning_id=warning_id, now=now)
+    w = flows.view(session=db, principal=who, warning_id=warning_id, now=now, group=desk.views)
     db.commit()
     return WarningDetail(
         **_out(w).model_dump(),

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -30,6 +31,7 @@ from fanzha.workflow.warning import sweep
 from fanzha.workflow.warning.routing import DeskConfig, route_new
 
 logger = logging.getLogger(__name__)
+REQUEST_THREADS = 12
 STATIC = Path(__file__).with_name("static")
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -146,6 +148,9 @@ def _lifespan(desk: DeskState) -> Callable[[FastAPI], contextlib.AbstractAsyncCo
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         settle_memory()
+        # Fewer request threads than pooled connections (SQLAlchemy's default 5 + 10): a
+        # thread never waits for a connection, and fewer threads contend for the GIL.
+        to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         task = asyncio.create_task(_tick_forever(desk))
         yield
         task.cancel()

@@ -16,6 +16,7 @@ from fanzha.workflow.roles import ROLE_PERMISSIONS, Permission, Role
 from fanzha.workflow.warning.sla import format_remaining
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+TEMPLATES.env.auto_reload = False  # packaged templates: no stat() of each file per render
 LANG_COOKIE = "fz_lang"
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.notify import MemoryChannel
 from fanzha.settings import Settings
 from fanzha.web.security import LoginThrottle, SessionCodec
+from fanzha.workflow.audit.service import GroupCommit
 from fanzha.workflow.warning import service
 from fanzha.workflow.warning.routing import DeskConfig
 
@@ -66,3 +67,4 @@ class DeskState:
     inbox: MemoryChannel
     clock: Callable[[], dt.datetime]
     counts: OpenCountsCache = field(default_factory=lambda: OpenCountsCache(3.0))
+    views: GroupCommit = field(default_factory=GroupCommit)  # audit records of views

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+from unittest.mock import patch
+
+from sqlalchemy import Update, text, update
+from sqlalchemy.orm import Session
 
 from fanzha.notify import MemoryChannel
 from fanzha.settings import DEFAULT_SLA_MINUTES
 from fanzha.workflow.action.models import ActionCreate, ActionKind
 from fanzha.workflow.roles import Role
 from fanzha.workflow.warning import flows, service, sweep
+from fanzha.workflow.warning.models import EarlyWarning
 from fanzha.workflow.warning.routing import DeskConfig
 from fanzha.workflow.warning.sla import deadlines, format_remaining
 from tests.unit.workflow.support import NOW, Desk
@@ -83,4 +89,56 @@ def test_level_rise_retimes_open_warning(desk: Desk, config: DeskConfig) -> None
         w.level = 4  # detection raises the level
     with desk.factory.begin() as s:
         assert sweep.tick(session=s, config=config, now=NOW)["retimed"] == 1
+    assert desk.get(wid).due_at == NOW + dt.timedelta(minutes=5)
+
+
+def test_two_ticks_reading_the_same_breach_escalate_it_once(desk: Desk) -> None:
+    """Several server processes tick: the one whose UPDATE still finds the stage unescalated
+    records the escalation; the other, having read the same candidate, records nothing."""
+    channel = MemoryChannel()
+    config = DeskConfig(sla=DEFAULT_SLA_MINUTES, capacity=5, channel=channel)
+    desk.station("S1", ("C1",))
+    desk.user("boss", Role.CENTRE_SUPERVISOR)
+    wid = desk.warning(community="C1", level=4)
+    with desk.factory.begin() as s:
+        sweep.tick(session=s, config=config, now=NOW)
+    late = NOW + dt.timedelta(minutes=6)
+    real_execute = Session.execute
+    done: list[int] = []
+
+    def other_process_first(self: Session, statement: Any, *args: Any, **kw: Any) -> Any:
+        if isinstance(statement, Update) and not done:  # between its read and its update
+            done.append(1)
+            with desk.factory.begin() as other:
+                assert sweep.escalate_breaches(session=other, config=config, now=late) == [wid]
+        return real_execute(self, statement, *args, **kw)
+
+    with desk.factory.begin() as s, patch.object(Session, "execute", other_process_first):
+        assert sweep.escalate_breaches(session=s, config=config, now=late) == []
+    with desk.factory() as s:
+        kinds = [a.kind for a in service.actions_of(session=s, warning_id=wid)]
+    assert kinds.count(ActionKind.ESCALATE.value) == 1
+    assert len(channel.for_recipient("boss")) == 1
+
+
+def test_tick_indexes_serve_retime_and_escalation(desk: Desk, config: DeskConfig) -> None:
+    """The tick's scans are probes of partial indexes, not reads of every open warning."""
+    desk.station("S1", ("C1",))
+    wid = desk.warning(community="C1", level=2)
+    with desk.factory.begin() as s:
+        sweep.tick(session=s, config=config, now=NOW)
+        s.execute(update(EarlyWarning).where(EarlyWarning.id == wid).values(level=4))
+        sqlite = s.get_bind().dialect.name == "sqlite"
+        if sqlite:
+            plan = " ".join(
+                str(r[-1])
+                for r in s.execute(
+                    text(
+                        "EXPLAIN QUERY PLAN SELECT id FROM warnings INDEXED BY ix_warnings_retime"
+                        " WHERE is_open = 1 AND routed_at IS NOT NULL AND sla_level <> level"
+                    )
+                )
+            )
+            assert "ix_warnings_retime" in plan
+        assert sweep.retime(session=s, config=config) == 1
     assert desk.get(wid).due_at == NOW + dt.timedelta(minutes=5)

@@ -60,10 +60,13 @@ def _station_codes(db: Db) -> list[str]:
 
 @router.get("/warnings/{warning_id}", response_class=HTMLResponse)
 def detail_page(
-    request: Request, warning_id: int, db: Db, who: PagePrincipal, now: Now
+    request: Request, warning_id: int, db: Db, desk: Desk, who: PagePrincipal, now: Now
 ) -> Response:
-    """One warning: reasons, evidence timeline, actions, outcomes and the forms (view audited)."""
-    warning = flows.view(session=db, principal=who, warning_id=warning_id, now=now)
+    """One warning: reasons, evidence timeline, actions, outcomes and the forms (view audited,
+    by group commit: the record is committed before the page is rendered)."""
+    warning = flows.view(
+        session=db, principal=who, warning_id=warning_id, now=now, group=desk.views
+    )
     db.commit()
     return _detail(request, db, who, warning_id, {}, warning=warning)
 

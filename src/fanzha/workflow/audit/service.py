@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,31 +59,114 @@ def append(
     detail: dict[str, Any] | None = None,
 ) -> AuditRecord:
     """Append one record to the chain (inside the caller's transaction)."""
+    entry = Entry(actor, action, object_type, str(object_id), at, detail)
+    return append_many(session=session, entries=[entry])[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The content of one audit record (its hashes are set when it is appended)."""
+
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    at: dt.datetime
+    detail: dict[str, Any] | None = None
+
+
+def append_many(*, session: Session, entries: Sequence[Entry]) -> list[AuditRecord]:
+    """Append records in order (inside the caller's transaction), under one chain lock."""
     _lock_chain(session)
-    prev = session.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1))
-    payload = json.loads(json.dumps(detail or {}, default=str))
-    content = canonical(
-        at=at,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        detail=payload,
+    prev_hash = (
+        session.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)) or GENESIS
     )
-    prev_hash = prev or GENESIS
-    record = AuditRecord(
-        at=at,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        detail=payload,
-        prev_hash=prev_hash,
-        hash=chain_hash(prev_hash, content),
-    )
-    session.add(record)
+    records = []
+    for e in entries:
+        payload = json.loads(json.dumps(e.detail or {}, default=str))
+        content = canonical(
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            detail=payload,
+        )
+        record = AuditRecord(
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            detail=payload,
+            prev_hash=prev_hash,
+            hash=chain_hash(prev_hash, content),
+        )
+        prev_hash = record.hash
+        session.add(record)
+        records.append(record)
     session.flush()
-    return record
+    return records
+
+
+class _Slot:
+    __slots__ = ("done", "entry", "error")
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Appends records that need no other change (views of a warning) by group commit.
+
+    Each caller returns only once its own record is committed, exactly as with
+    :func:`append` followed by a commit, so "no view without its audit record" still holds.
+    But while one thread holds the chain lock and commits, the records of the threads that
+    arrive meanwhile wait in a queue, and the next of them writes all of them in one
+    transaction: one lock, one read of the chain head and one commit for the lot, instead of
+    one each (on SQLite every commit takes the database's write lock; on PostgreSQL the
+    chain's advisory lock). The records of a batch are chained in arrival order.
+
+    The writer uses its *own* session (the caller's request session) and commits it, so the
+    caller must have nothing else pending in it; no extra database connection is needed.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: list[_Slot] = []
+        self._writing = False
+        self.batches = 0  # transactions written (for tests and the bench)
+
+    def append(self, *, session: Session, entry: Entry) -> None:
+        """Append ``entry`` and return once it is committed (``session`` may be committed)."""
+        slot = _Slot(entry)
+        with self._cond:
+            self._pending.append(slot)
+            while self._writing and not slot.done:
+                self._cond.wait()
+            if slot.done:
+                if slot.error is not None:
+                    raise slot.error
+                return
+            self._writing = True
+            batch, self._pending = self._pending, []
+        error: BaseException | None = None
+        try:
+            append_many(session=session, entries=[s.entry for s in batch])
+            session.commit()
+        except BaseException as exc:
+            session.rollback()
+            error = exc
+        with self._cond:
+            for s in batch:
+                s.done, s.error = True, error
+            self._writing = False
+            self.batches += 1
+            self._cond.notify_all()
+        if error is not None:
+            raise error
 
 
 def _lock_chain(session: Session) -> None:

@@ -83,18 +83,24 @@ def _open(warning: EarlyWarning) -> None:
 
 
 def view(
-    *, session: Session, principal: Principal, warning_id: int, now: dt.datetime
+    *,
+    session: Session,
+    principal: Principal,
+    warning_id: int,
+    now: dt.datetime,
+    group: audit.GroupCommit | None = None,
 ) -> EarlyWarning:
-    """The warning in scope; the view is audited."""
+    """The warning in scope; the view is audited.
+
+    Without ``group`` the record is appended in the caller's transaction (the caller commits);
+    with it, it is appended by group commit and is committed when this returns.
+    """
     warning = service.get(session=session, principal=principal, warning_id=warning_id)
-    audit.append(
-        session=session,
-        actor=principal.label,
-        action="view",
-        object_type="warning",
-        object_id=warning.id,
-        at=now,
-    )
+    entry = audit.Entry(principal.label, "view", "warning", str(warning.id), now)
+    if group is None:
+        audit.append_many(session=session, entries=[entry])
+    else:
+        group.append(session=session, entry=entry)
     return warning
 
 
