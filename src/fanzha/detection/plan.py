@@ -144,14 +144,15 @@ def doubtful_step(rules: Rules) -> Step:
     almost no incoming calls; couriers and shops do).
     """
     caps = {k: rules.signal(k).max_reach_per_100k_per_day for k in BLACKLIST_KINDS}
-    when = " ".join(f"WHEN {text(k)} THEN {num(c)}" for k, c in caps.items() if c is not None)
+    capped = {k: c for k, c in caps.items() if c is not None}
+    when = " ".join(f"WHEN {text(k)} THEN {num(c)}" for k, c in capped.items())
     cap = f"CASE kind {when} END" if when else "NULL"
     ratio = num(rules.signal("indicator_call").max_callback_ratio)
     sql = f"""
 SELECT kind, indicator, 'reach' AS reason, CAST(max(reach) AS DOUBLE) AS measure
 FROM (
   SELECT kind, indicator, date_trunc('day', t) AS day, count(DISTINCT resident_id) AS reach
-  FROM raw_signals WHERE indicator IS NOT NULL AND kind IN {texts(BLACKLIST_KINDS)}
+  FROM raw_signals WHERE indicator IS NOT NULL AND kind IN {texts(capped)}
   GROUP BY kind, indicator, date_trunc('day', t)) d
 WHERE reach > greatest({num(rules.scoring.doubtful_min_reach)}, {cap} * (SELECT count(DISTINCT
   resident_id) FROM residents) / 100000.0)

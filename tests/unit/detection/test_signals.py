@@ -187,3 +187,11 @@ def test_signals_simbox_number_found_without_blacklist(builder: StoreBuilder) ->
     [warning] = detect(builder.write())
     assert warning.phone == ALICE
     assert {r["kind"] for r in warning.reasons} == {"behaviour_number_call"}
+
+
+def test_signals_fraud_line_calling_many_is_not_set_aside(builder: StoreBuilder) -> None:
+    phones = [ALICE + i for i in range(30)]
+    residents(builder, *phones).indicator("phone", str(LOCAL_FRAUD))
+    for n, phone in enumerate(phones):
+        builder.call(LOCAL_FRAUD, phone, n, 180)  # fraud lines blast many; nobody calls back
+    assert len(detect(builder.write())) == 30
