@@ -65,11 +65,20 @@ def sweep_command(
     work: Path = typer.Option(Path("var/sweep"), help="scratch folder for the runs"),
     json_out: Path | None = typer.Option(None, "--json", help="also write the figures as JSON"),
     rules_file: Path | None = typer.Option(None, "--rules", help="rules file"),
+    number_model: bool = typer.Option(
+        True, help="train the fraud-number model on the blacklist and use its suspects"
+    ),
 ) -> None:
     """Blacklist coverage 10/30/60 % and a run without upstream leads, on the same city."""
     settings = settings_with()
     base = SimConfig(residents=residents, days=days, seed=seed, fraud_multiplier=fraud_multiplier)
-    runs = run_sweep(base, work, load_rules(rules_file), pseudonym_key=settings.pseudonym_key)
+    runs = run_sweep(
+        base,
+        work,
+        load_rules(rules_file),
+        pseudonym_key=settings.pseudonym_key,
+        number_model=number_model,
+    )
     console.print(figures_table("覆盖率对比 sweep", {k: v["overall"] for k, v in runs.items()}))
     write_json(runs, json_out)
 

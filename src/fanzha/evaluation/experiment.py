@@ -44,6 +44,30 @@ def residents_by_phone(store: EventStore) -> dict[int, str]:
     return {int(phone): str(resident) for phone, resident in rows}
 
 
+def discover_numbers(store: EventStore, seed: int = 0) -> int:
+    """Train the fraud-number model on the store's blacklist and write the suspects it finds.
+
+    This is what a centre runs daily (``fanzha numbers features/train/scan``): the listed
+    numbers teach the model what fraud lines look like; the unlisted numbers that score above
+    its threshold become ``suspected_numbers``, which detection turns into signals.
+    """
+    import pandas as pd
+
+    from fanzha.detection.numbers import scan as number_scan
+    from fanzha.detection.numbers import store_features
+    from fanzha.detection.numbers.model import FraudNumberModel
+
+    con = store.connect()
+    features = store_features.number_features(con)
+    known = set(store_features.known_fraud_numbers(con)["phone"].astype("int64").astype(str))
+    labels = pd.Series(features.index.isin(list(known)).astype(int), index=features.index)
+    model = FraudNumberModel(seed=seed).fit(features, labels, store_features.call_edges(con))
+    result = number_scan.scan(con, model)
+    con.close()
+    number_scan.write_suspected(store, result.suspected)
+    return len(result.suspected)
+
+
 def run_city(
     config: SimConfig,
     work: Path,
@@ -52,6 +76,7 @@ def run_city(
     pseudonym_key: str,
     scorer: TextScorer | None = None,
     with_leads: bool = True,
+    number_model: bool = False,
 ) -> dict[str, Any]:
     """Simulate, ingest, detect and evaluate one city; returns its figures."""
     sim_dir, data_dir = work / "sim", work / "data"
@@ -62,9 +87,11 @@ def run_city(
     ingest_directory(sim_dir, store, pseudonym_key=pseudonym_key)
     if not with_leads:
         store.table_path("leads").unlink(missing_ok=True)
+    suspected = discover_numbers(store) if number_model else 0
     result = run_detection(store, rules, scorer or KeywordScorer())
     figures = evaluate(load_truth(sim_dir), facts_of(result), residents_by_phone(store))
     figures["detection_seconds"] = result.seconds
+    figures["suspected_numbers"] = suspected
     return figures
 
 
@@ -74,6 +101,7 @@ def sweep(
     rules: Rules,
     *,
     pseudonym_key: str,
+    number_model: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """Blacklist coverage 10/30/60 % with leads, and 30 % without upstream leads."""
     runs: dict[str, dict[str, Any]] = {}
@@ -88,5 +116,6 @@ def sweep(
             rules,
             pseudonym_key=pseudonym_key,
             with_leads=with_leads,
+            number_model=number_model,
         )
     return runs
