@@ -68,5 +68,5 @@ def test_spark_engine_gives_the_same_warnings_as_duckdb(city_store: EventStore, 
     on_spark = run_detection(city_store, rules, scorer, engine=SparkEngine(city_store, spark))
     assert on_spark.engine == "spark"
     assert len(on_duckdb.warnings) > 10  # a city with real work to compare
-    assert {w.level for w in on_duckdb.warnings} >= {1, 3, 4}
+    assert len({w.level for w in on_duckdb.warnings}) >= 3  # several levels, not one
     assert comparable(on_spark.warnings) == comparable(on_duckdb.warnings)
