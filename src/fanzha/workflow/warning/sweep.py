@@ -75,7 +75,7 @@ def escalate_breaches(
     query = text(
         f"SELECT id, due_stage, level, station FROM warnings{_hint(hint, 'ix_warnings_escalate')} "  # noqa: S608
         f"WHERE is_open = {true} AND (escalated_stage IS NULL OR escalated_stage <> due_stage) "
-        "AND due_at < :now ORDER BY due_at LIMIT :n"
+        "AND due_at < :now ORDER BY due_at, id LIMIT :n"
     ).bindparams(bindparam("now", now, type_=DateTime()), bindparam("n", batch, type_=Integer()))
     candidates = list(session.execute(query))
     if not candidates:

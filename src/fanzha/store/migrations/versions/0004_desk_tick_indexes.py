@@ -6,7 +6,10 @@ them each is a probe of a small index that holds only the rows that may need wor
 
 - ``ix_warnings_retime``: open, routed warnings whose level changed since they were timed;
 - ``ix_warnings_escalate``: open warnings whose current stage was not escalated yet, by
-  deadline (the tick reads the range ``due_at < now``).
+  deadline (the tick reads the range ``due_at < now`` in ``due_at, id`` order, 100 at a
+  time). PostgreSQL cannot estimate the stage predicate (it guesses ~90 % of the rows) and,
+  ordering by ``due_at`` alone, preferred ``ix_warnings_open_due`` and read every overdue
+  warning (0.3 s); with ``id`` in the order only this index delivers it sorted (0.7 ms).
 
 Two more, found with EXPLAIN on SQLite (which has no statistics and so takes any index on
 ``is_open`` for a selective one, then reads every open warning):
@@ -47,7 +50,7 @@ def _where(predicate: str) -> dict[str, sa.TextClause]:
 
 def upgrade() -> None:
     op.create_index("ix_warnings_retime", "warnings", ["id"], **_where(_RETIME))
-    op.create_index("ix_warnings_escalate", "warnings", ["due_at"], **_where(_ESCALATE))
+    op.create_index("ix_warnings_escalate", "warnings", ["due_at", "id"], **_where(_ESCALATE))
     op.create_index(
         "ix_warnings_assignee_queue",
         "warnings",
