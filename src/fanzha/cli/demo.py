@@ -1,7 +1,8 @@
 """``fanzha demo``: the main job end to end on the embedded default, then the desk.
 
-Simulate a small city → ingest it → detect → hand warnings to the desk → evaluate against the
-ground truth → print a summary → serve the warning desk on localhost with one login per role.
+Simulate a small city → ingest it → find unlisted fraud numbers → detect → hand warnings to
+the desk → evaluate against the ground truth → print a summary → serve the warning desk on
+localhost with one login per role.
 Everything lives under one folder (default ``var/demo``), so the demo never touches real data.
 """
 
@@ -19,7 +20,7 @@ from fanzha.cli.ingest import progress_bar
 from fanzha.detection.keyword_scorer import KeywordScorer
 from fanzha.detection.pipeline import run_detection
 from fanzha.detection.rules import load_rules
-from fanzha.evaluation.experiment import facts_of, residents_by_phone
+from fanzha.evaluation.experiment import discover_numbers, facts_of, residents_by_phone
 from fanzha.evaluation.metrics import evaluate
 from fanzha.evaluation.report import print_evaluation
 from fanzha.evaluation.truth import load_truth
@@ -45,10 +46,10 @@ def demo(
     settings = settings_with(folder / "data", f"sqlite:///{(folder / 'fanzha.db').as_posix()}")
     sim_dir = folder / "sim"
     config = SimConfig(residents=residents, days=days, seed=seed, fraud_multiplier=fraud_multiplier)
-    console.rule("1/4 模拟城市 simulate")
+    console.rule("1/5 模拟城市 simulate")
     summary = simulate(config, sim_dir)
     console.print(f"{summary.events:,} events, {summary.would_lose} would-be victims")
-    console.rule("2/4 数据接入 ingest")
+    console.rule("2/5 数据接入 ingest")
     with progress_bar() as progress:
         report = ingest_directory(
             sim_dir,
@@ -57,12 +58,15 @@ def demo(
             progress=progress,
         )
     console.print(f"{report.accepted:,} rows accepted, {report.quarantined:,} quarantined")
-    console.rule("3/4 预警检测 detect")
+    console.rule("3/5 发现可疑号码 discover fraud numbers (model trained on the blacklist)")
+    suspected = discover_numbers(EventStore(settings.data_dir))
+    console.print(f"{suspected} unlisted numbers suspected")
+    console.rule("4/5 预警检测 detect")
     result = run_detection(EventStore(settings.data_dir), load_rules(), KeywordScorer())
     print_result(result)
     intake = store_warnings(settings, result)
     console.print(f"{intake.created} warnings handed to the desk")
-    console.rule("4/4 效果评估 evaluate (against the simulator's ground truth)")
+    console.rule("5/5 效果评估 evaluate (against the simulator's ground truth)")
     store = EventStore(settings.data_dir)
     figures = evaluate(load_truth(sim_dir), facts_of(result), residents_by_phone(store))
     print_evaluation(figures, console)

@@ -14,7 +14,7 @@ from fanzha.detection.rules import load_rules
 from fanzha.evaluation.experiment import residents_by_phone
 from fanzha.evaluation.experiment import sweep as run_sweep
 from fanzha.evaluation.metrics import WarningFact, evaluate
-from fanzha.evaluation.report import figures_table, print_evaluation
+from fanzha.evaluation.report import figures_table, overall_table, print_evaluation
 from fanzha.evaluation.truth import load_truth
 from fanzha.settings import Settings
 from fanzha.sim import SimConfig
@@ -80,6 +80,8 @@ def sweep_command(
         number_model=number_model,
     )
     console.print(figures_table("覆盖率对比 sweep", {k: v["overall"] for k, v in runs.items()}))
+    for name, run in runs.items():
+        console.print(overall_table(name, run["overall"]))
     write_json(runs, json_out)
 
 
