@@ -8,8 +8,9 @@ queries must cost next to nothing when there is nothing to do: re-timing and esc
 small partial indexes (migration ``0004``) that hold only the rows that may need work. SQLite's
 planner, without statistics, would rather use ``ix_warnings_open_due`` (and read every open
 warning), so on SQLite the queries name their index (``INDEXED BY``). Several processes may
-tick at once: an escalation is written only by the UPDATE that still finds the stage
-unescalated, so each stage is escalated exactly once.
+tick at once: on PostgreSQL each takes candidates the others have not locked (``SKIP
+LOCKED``), and everywhere an escalation is written only by the UPDATE that still finds the
+stage unescalated, so each stage is escalated exactly once.
 """
 
 from __future__ import annotations
@@ -76,12 +77,14 @@ def escalate_breaches(
         f"SELECT id, due_stage, level, station FROM warnings{_hint(hint, 'ix_warnings_escalate')} "  # noqa: S608
         f"WHERE is_open = {true} AND (escalated_stage IS NULL OR escalated_stage <> due_stage) "
         "AND due_at < :now ORDER BY due_at, id LIMIT :n"
+        + ("" if hint else " FOR UPDATE SKIP LOCKED")
     ).bindparams(bindparam("now", now, type_=DateTime()), bindparam("n", batch, type_=Integer()))
     candidates = list(session.execute(query))
     if not candidates:
         return []
     supervisors = _supervisors(session)
     rows = []
+    entries = []
     for warning_id, due_stage, level, station in candidates:
         stage = due_stage or "?"
         # Re-checked in the UPDATE: another process may have escalated it, or the officer
@@ -101,8 +104,12 @@ def escalate_breaches(
         if getattr(done, "rowcount", 1) != 1:
             continue
         rows.append((warning_id, due_stage, level, station))
-        _record_escalation(session, warning_id, stage, now, supervisors)
-        _notify(config, supervisors, warning_id, stage, level, station)
+        entries.append(_record_escalation(session, warning_id, stage, now, supervisors))
+    # One append for the batch: the chain's lock (SQLite: the write lock is already held)
+    # is taken once, at the end, so views are not held up for the whole batch.
+    audit.append_many(session=session, entries=entries)
+    for warning_id, due_stage, level, station in rows:
+        _notify(config, supervisors, warning_id, due_stage or "?", level, station)
     return [r[0] for r in rows]
 
 
@@ -119,7 +126,8 @@ def _supervisors(session: Session) -> list[str]:
 
 def _record_escalation(
     session: Session, warning_id: int, stage: str, now: dt.datetime, supervisors: list[str]
-) -> None:
+) -> audit.Entry:
+    """Add the escalation action; return its audit entry (appended by the caller)."""
     session.add(
         Action(
             warning_id=warning_id,
@@ -131,15 +139,8 @@ def _record_escalation(
             details={"to": supervisors},
         )
     )
-    audit.append(
-        session=session,
-        actor=SYSTEM.label,
-        action="escalate",
-        object_type="warning",
-        object_id=warning_id,
-        at=now,
-        detail={"stage": stage, "to": supervisors},
-    )
+    detail = {"stage": stage, "to": supervisors}
+    return audit.Entry(SYSTEM.label, "escalate", "warning", str(warning_id), now, detail)
 
 
 def _notify(
