@@ -98,52 +98,39 @@ def indicator_sms(rules: Rules) -> str:
     )
 
 
-def _host_matches(source: str, host: str, time_col: str) -> list[str]:
-    """Equi-joins of ``source`` to blacklisted domains: exact host, 2- and 3-label suffixes."""
-    last2 = rf"regexp_extract({host}, '([^.]+\.[^.]+)$', 1)"
-    last3 = rf"regexp_extract({host}, '([^.]+\.[^.]+\.[^.]+)$', 1)"
-    conditions = (
-        f"d.domain = {host}",
-        f"d.domain = {last2} AND d.domain <> {host}",
-        f"d.domain = {last3} AND d.domain <> {host} AND d.domain <> {last2}",
-    )
-    return [
-        f"{source} JOIN ind_domain d ON {cond} WHERE {valid_at('d', time_col)}"
-        for cond in conditions
-    ]
-
-
 def sms_link(rules: Rules) -> str:
     """SMS whose text links to a blacklisted domain or its subdomains."""
     r = rules.signal("sms_link")
-    hosts = (
-        "(SELECT receiver, sender, time, unnest(regexp_extract_all(lower(text), "
-        f"{text(HOST_PATTERN)}, 1)) AS host FROM sms WHERE text IS NOT NULL) h"
-    )
     cols = row(
-        phone="h.receiver",
-        t="h.time",
+        phone="s.receiver",
+        t="s.time",
         kind=text("sms_link"),
         weight=f"{num(r.weight)} * d.confidence",
         level_floor="0",
         fraud_type="d.fraud_type",
-        counterpart="h.sender",
+        counterpart="s.sender",
         source="d.source",
         indicator="d.domain",
-        detail="'host=' || h.host",
+        detail="'host=' || th.host",
     )
-    return "\nUNION ALL\n".join(
-        f"SELECT {cols} FROM {join}" for join in _host_matches(hosts, "h.host", "h.time")
+    return (
+        f"SELECT {cols} FROM sms s JOIN text_hosts th ON th.text = s.text "
+        "JOIN host_domains hd ON hd.host = th.host JOIN ind_domain d ON d.domain = hd.domain "
+        f"WHERE {valid_at('d', 's.time')}"
+    )
+
+
+def _hourly_visits(hosts: str) -> str:
+    """Visits to the hosts of ``hosts`` (a subquery), at most one per resident, host, hour."""
+    return (
+        f"(SELECT phone, host, min(time) AS time FROM url_visits WHERE host IN ({hosts}) "
+        "GROUP BY phone, host, date_trunc('hour', time)) v"
     )
 
 
 def indicator_url(rules: Rules) -> str:
     """Visits (at most one per resident, host and hour) to blacklisted domains or URLs."""
     r = rules.signal("indicator_url")
-    visits = (
-        "(SELECT phone, host, min(time) AS time, min(url) AS url FROM url_visits "
-        "GROUP BY phone, host, date_trunc('hour', time)) v"
-    )
     by_domain = row(
         phone="v.phone",
         t="v.time",
@@ -166,30 +153,29 @@ def indicator_url(rules: Rules) -> str:
         indicator="i.url_key",
         detail="'url=' || i.url_key",
     )
-    selects = [
-        f"SELECT {by_domain} FROM {join}" for join in _host_matches(visits, "v.host", "v.time")
-    ]
-    selects.append(
-        f"SELECT {by_url} FROM url_visits u JOIN ind_url i ON i.url_key = "
+    visits = _hourly_visits("SELECT host FROM host_domains")
+    return (
+        f"SELECT {by_domain} FROM {visits} JOIN host_domains hd ON hd.host = v.host "
+        f"JOIN ind_domain d ON d.domain = hd.domain WHERE {valid_at('d', 'v.time')}\n"
+        f"UNION ALL\nSELECT {by_url} FROM url_visits u JOIN ind_url i ON i.url_key = "
         "rtrim(regexp_replace(lower(u.url), '^https?://', ''), '/') "
-        f"WHERE {valid_at('i', 'u.time')}"
+        f"WHERE u.host IN (SELECT url_host FROM ind_url) AND {valid_at('i', 'u.time')}"
     )
-    return "\nUNION ALL\n".join(selects)
 
 
 def scam_link_visit(rules: Rules) -> str:
     """Visits to a host that a scam-judged SMS sent to the same resident linked to."""
     r = rules.signal("scam_link_visit")
     links = (
-        "(SELECT receiver, host, min(time) AS sent FROM (SELECT s.receiver, s.time, "
-        f"unnest(regexp_extract_all(lower(s.text), {text(HOST_PATTERN)}, 1)) AS host FROM sms s "
-        "JOIN text_verdicts tv ON tv.text = s.text WHERE tv.label <> '正常' AND "
-        f"tv.fraud_score >= {num(rules.signal('scam_text_sms').min_fraud_score)}) x "
-        "GROUP BY receiver, host) k"
+        "(SELECT s.receiver, th.host, min(s.time) AS sent FROM sms s "
+        "JOIN text_verdicts tv ON tv.text = s.text JOIN text_hosts th ON th.text = s.text "
+        "WHERE tv.label <> '正常' AND "
+        f"tv.fraud_score >= {num(rules.signal('scam_text_sms').min_fraud_score)} "
+        "GROUP BY s.receiver, th.host) k"
     )
-    visits = (
-        "(SELECT phone, host, min(time) AS time FROM url_visits "
-        "GROUP BY phone, host, date_trunc('hour', time)) v"
+    visits = _hourly_visits(
+        "SELECT th.host FROM text_hosts th JOIN text_verdicts tv ON tv.text = th.text "
+        "WHERE tv.label <> '正常'"
     )
     cols = row(
         phone="v.phone",
@@ -222,7 +208,8 @@ def indicator_app(rules: Rules) -> str:
     )
     first = (
         "(SELECT phone, package, min(time) AS time FROM app_events "
-        "WHERE event IN ('install', 'open') GROUP BY phone, package) a"
+        "WHERE event IN ('install', 'open') AND package IN (SELECT value FROM ind_app) "
+        "GROUP BY phone, package) a"
     )
     return (
         f"SELECT {cols} FROM {first} JOIN ind_app i ON a.package = i.value "
