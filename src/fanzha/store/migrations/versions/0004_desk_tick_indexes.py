@@ -31,6 +31,8 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -43,7 +45,7 @@ _RETIME = "is_open = true AND routed_at IS NOT NULL AND sla_level <> level"
 _ESCALATE = "is_open = true AND (escalated_stage IS NULL OR escalated_stage <> due_stage)"
 
 
-def _where(predicate: str) -> dict[str, sa.TextClause]:
+def _where(predicate: str) -> dict[str, Any]:
     sqlite = predicate.replace("= true", "= 1")
     return {"postgresql_where": sa.text(predicate), "sqlite_where": sa.text(sqlite)}
 
