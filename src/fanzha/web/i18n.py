@@ -11,6 +11,29 @@ from fanzha.workflow.outcome.models import CATEGORIES, Category
 
 LANGUAGES = ("zh", "en")
 
+# Detection's signal kinds and combinations (docs/rules.md), as the desk shows them.
+_SIGNALS: dict[str, tuple[str, str]] = {
+    "indicator_call": ("与黑名单号码通话", "call with a blacklisted number"),
+    "indicator_sms": ("收到黑名单号码短信", "SMS from a blacklisted number"),
+    "sms_link": ("短信含涉诈链接", "SMS linking to a blacklisted site"),
+    "scam_text_sms": ("短信内容疑似诈骗", "SMS text judged a scam"),
+    "scam_link_visit": ("点开诈骗短信中的链接", "opened a link from a scam SMS"),
+    "indicator_url": ("访问涉诈网站", "visit to a blacklisted site"),
+    "indicator_app": ("安装/使用涉诈App", "blacklisted app installed or used"),
+    "indicator_account": ("向涉诈账户转账", "transfer to a blacklisted account"),
+    "upstream_lead": ("上级预警指令", "upstream warning lead"),
+    "suspicious_call": ("境外/虚拟号段首次长通话", "first long call from a foreign/virtual number"),
+    "behaviour_number_call": ("与疑似诈骗号码通话(行为)", "call with a number behaving like fraud"),
+    "suspected_number_call": ("与模型识别的可疑号码通话", "call with a model-suspected number"),
+    "remote_app_install": ("安装远程控制/共享屏幕App", "remote-control app installed"),
+    "new_payee_transfer": ("首次向新收款方转账", "first transfer to a new payee"),
+    "cash_withdrawal": ("大额取现", "large cash withdrawal"),
+    "remote_app_after_contact": ("可疑接触后安装远控App", "remote-control app after a contact"),
+    "new_payee_after_contact": ("可疑接触后向新收款方转账", "new payee paid after a contact"),
+    "withdrawal_after_contact": ("可疑接触后大额取现", "cash withdrawal after a contact"),
+    "transfer_after_remote_app": ("远控后转账", "transfer after a remote-control app"),
+}
+
 _WORDS: dict[str, tuple[str, str]] = {
     "app": ("反诈预警工作台", "Anti-fraud warning desk"),
     "login": ("登录", "Log in"),
@@ -164,6 +187,9 @@ def _lookup(index: int) -> Callable[[str], str]:
         for table in (_WORDS, _STATUS):
             if key in table:
                 return table[key][index]
+        if key.startswith("signal."):
+            kind = key.removeprefix("signal.")
+            return _SIGNALS[kind][index] if kind in _SIGNALS else kind
         if key.startswith("action."):
             kind = key.removeprefix("action.")
             return (
