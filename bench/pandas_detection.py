@@ -721,8 +721,9 @@ def called_back_doubtful(
     called = pairs[pairs["callee"].isin(listed)].drop_duplicates()
     callers = called.groupby("callee").size().reindex(callees.index).fillna(0)
     ratio = float(rules.signal("indicator_call").max_callback_ratio)
-    # the SQL plan tests only numbers calling at least 10 distinct people (a literal there)
-    doubtful = callees.index[(callees >= 10) & (callers > ratio * callees)]
+    # judged only once a number has called enough distinct people (as in the SQL plan)
+    minimum = rules.signal("indicator_call").min_callees_for_callback
+    doubtful = callees.index[(callees >= minimum) & (callers > ratio * callees)]
     phones = pd.Series(doubtful, dtype="Int64").astype("str")
     return pd.DataFrame(
         {

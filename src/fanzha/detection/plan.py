@@ -203,7 +203,8 @@ FROM (SELECT caller AS phone, CAST(count(DISTINCT callee) AS DOUBLE) AS callees 
 LEFT JOIN (SELECT callee AS phone, count(DISTINCT caller) AS callers FROM calls
       WHERE callee IN (SELECT phone FROM ind_phone) GROUP BY callee) b ON b.phone = o.phone
 CROSS JOIN (SELECT 'indicator_call' AS kind UNION ALL SELECT 'indicator_sms' AS kind) k
-WHERE o.callees >= 10 AND coalesce(b.callers, 0) > {ratio} * o.callees"""
+WHERE o.callees >= {num(rules.signal("indicator_call").min_callees_for_callback)}
+  AND coalesce(b.callers, 0) > {ratio} * o.callees"""
     return Step("doubtful_indicators", sql.strip())
 
 

@@ -57,6 +57,7 @@ class SignalRule(_Strict):
     packages: tuple[str, ...] = ()
     max_reach_per_100k_per_day: float | None = Field(None, gt=0)
     max_callback_ratio: float = Field(1.0, ge=0)
+    min_callees_for_callback: int = Field(10, ge=1)
 
     @field_validator("level_floor", "long_call_level", mode="before")
     @classmethod
