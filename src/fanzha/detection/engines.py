@@ -102,9 +102,7 @@ class SparkEngine:
 
 
 def _spark_type(duck_type: str) -> str:
-    return {"VARCHAR": "STRING", "SMALLINT": "SMALLINT", "TIMESTAMP": "TIMESTAMP"}.get(
-        duck_type, duck_type
-    )
+    return "STRING" if duck_type == "VARCHAR" else duck_type
 
 
 def _ddl(columns: tuple[tuple[str, str], ...]) -> str:
