@@ -16,7 +16,7 @@ import typer
 
 from fanzha.cli.common import console, settings_with
 from fanzha.cli.detect import print_result, store_warnings
-from fanzha.cli.ingest import progress_bar
+from fanzha.cli.ingest import ingest_options, progress_bar
 from fanzha.detection.keyword_scorer import KeywordScorer
 from fanzha.detection.pipeline import run_detection
 from fanzha.detection.rules import load_rules
@@ -52,10 +52,7 @@ def demo(
     console.rule("2/5 数据接入 ingest")
     with progress_bar() as progress:
         report = ingest_directory(
-            sim_dir,
-            EventStore(settings.data_dir),
-            pseudonym_key=settings.pseudonym_key,
-            progress=progress,
+            sim_dir, EventStore(settings.data_dir), progress=progress, **ingest_options(settings)
         )
     console.print(f"{report.accepted:,} rows accepted, {report.quarantined:,} quarantined")
     console.rule("3/5 发现可疑号码 discover fraud numbers (model trained on the blacklist)")

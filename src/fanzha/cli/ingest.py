@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fanzha.core.schemas import KINDS
 from fanzha.ingest import FileReport, IngestReport, ingest_directory, ingest_files
-from fanzha.settings import get_settings
+from fanzha.settings import Settings, get_settings
 from fanzha.store.event_store import EventStore
 
 _console = Console(soft_wrap=True)
@@ -77,6 +78,16 @@ def _store(data_dir: Path | None) -> EventStore:
     return EventStore(data_dir or get_settings().data_dir)
 
 
+def ingest_options(settings: Settings) -> dict[str, Any]:
+    """The settings every ingestion call takes (key, zone, DuckDB limits)."""
+    return {
+        "pseudonym_key": settings.pseudonym_key,
+        "timezone": settings.timezone,
+        "threads": settings.threads,
+        "memory_limit": settings.memory_limit,
+    }
+
+
 def ingest(
     kind: str = typer.Argument(..., help=f"one of: {', '.join(KINDS)}"),
     files: list[Path] = typer.Argument(..., help="CSV, XLSX, Parquet or JSONL files"),
@@ -89,12 +100,9 @@ def ingest(
             kind,
             files,
             _store(data_dir),
-            pseudonym_key=settings.pseudonym_key,
-            timezone=settings.timezone,
             progress=progress,
-            threads=settings.threads,
-            memory_limit=settings.memory_limit,
             check=False,
+            **ingest_options(settings),
         )
     print_report(report)
     report.check()
@@ -110,12 +118,9 @@ def load(
         report = ingest_directory(
             directory,
             _store(data_dir),
-            pseudonym_key=settings.pseudonym_key,
-            timezone=settings.timezone,
             progress=progress,
-            threads=settings.threads,
-            memory_limit=settings.memory_limit,
             check=False,
+            **ingest_options(settings),
         )
     print_report(report)
     report.check()

@@ -119,6 +119,29 @@ class Estimator(ABC, Generic[X]):
         if not hasattr(self, "meta_"):
             raise ModelError(f"{self.kind} model is not trained", model=self.kind)
 
+    def build_meta(
+        self,
+        digest: str,
+        n_train: int,
+        metrics: dict[str, float],
+        confusion: dict[str, Any],
+        top_features: list[tuple[str, float]],
+        notes: dict[str, Any],
+    ) -> ModelMeta:
+        """The metadata saved with a freshly trained model (version from the data digest)."""
+        return ModelMeta(
+            kind=self.kind,
+            version=self.make_version(digest),
+            fingerprint=digest,
+            params=self.get_params(),
+            n_train=n_train,
+            trained_at=now_iso(),
+            metrics=metrics,
+            confusion=confusion,
+            top_features=top_features,
+            notes=notes,
+        )
+
     def make_version(self, fingerprint_hex: str) -> str:
         """A deterministic version: kind, format and the first digits of the data fingerprint."""
         params = json.dumps(self.get_params(), sort_keys=True, default=str)

@@ -30,7 +30,6 @@ from fanzha.detection.estimator import (
     arrays_from_bytes,
     arrays_to_bytes,
     fingerprint,
-    now_iso,
 )
 from fanzha.detection.numbers import graph
 from fanzha.detection.numbers.metrics import best_f1_threshold, binary_metrics
@@ -142,21 +141,11 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
         digest = fingerprint(*parts)
         metrics, confusion = binary_metrics(y, oof, self.threshold_)
         metrics["threshold"] = self.threshold_
-        return ModelMeta(
-            kind=self.kind,
-            version=self.make_version(digest),
-            fingerprint=digest,
-            params=self.get_params(),
-            n_train=len(y),
-            trained_at=now_iso(),
-            metrics=metrics,
-            confusion=confusion,
-            top_features=self.top_features(),
-            notes={
-                "metrics": f"out-of-fold over {self.folds} folds, calibrated scores",
-                "graph features": self.graph_,
-            },
-        )
+        notes = {
+            "metrics": f"out-of-fold over {self.folds} folds, calibrated scores",
+            "graph features": self.graph_,
+        }
+        return self.build_meta(digest, len(y), metrics, confusion, self.top_features(), notes)
 
     def top_features(self) -> list[tuple[str, float]]:
         """Features by total gain, largest first."""

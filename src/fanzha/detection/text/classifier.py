@@ -32,7 +32,6 @@ from fanzha.detection.estimator import (
     arrays_from_bytes,
     arrays_to_bytes,
     fingerprint,
-    now_iso,
 )
 from fanzha.detection.text.base import TextVerdict
 from fanzha.detection.text.lexicon import LexiconHit, TypeLexicon
@@ -153,22 +152,12 @@ class ScamTextClassifier(Estimator[Sequence[str]]):
         n_held: int,
     ) -> ModelMeta:
         digest = fingerprint(np.array(texts, dtype=object), y)
-        return ModelMeta(
-            kind=self.kind,
-            version=self.make_version(digest),
-            fingerprint=digest,
-            params=self.get_params(),
-            n_train=len(texts),
-            trained_at=now_iso(),
-            metrics=metrics,
-            confusion=confusion,
-            top_features=self._top_buckets(),
-            notes={
-                "metrics": f"held-out {n_held} texts ({self.holdout:.0%}, stratified)",
-                "classes": self.classes_,
-                "features": "hashed character n-gram buckets (names are bucket numbers)",
-            },
-        )
+        notes = {
+            "metrics": f"held-out {n_held} texts ({self.holdout:.0%}, stratified)",
+            "classes": self.classes_,
+            "features": "hashed character n-gram buckets (names are bucket numbers)",
+        }
+        return self.build_meta(digest, len(texts), metrics, confusion, self._top_buckets(), notes)
 
     def _top_buckets(self) -> list[tuple[str, float]]:
         if NORMAL not in self.classes_:
