@@ -3,6 +3,7 @@
 from fanzha.workflow.action import models as action_models
 from fanzha.workflow.audit import models as audit_models
 from fanzha.workflow.candidate import models as candidate_models  # noqa: F401
+from fanzha.workflow.case import models as case_models
 from fanzha.workflow.outcome import models as outcome_models
 from fanzha.workflow.station import models as station_models
 from fanzha.workflow.user import models as user_models
@@ -11,6 +12,7 @@ from fanzha.workflow.warning import models as warning_models
 __all__ = [
     "action_models",
     "audit_models",
+    "case_models",
     "outcome_models",
     "station_models",
     "user_models",
