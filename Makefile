@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck fmt bench clean
+.PHONY: demo test lint typecheck fmt bench clean assets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,15 +12,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Offline Apache ECharts for the dashboards: pinned tarball from the npm registry, SHA-256
+# checked against scripts/assets.sha256, served from the app's own /static (never a CDN).
+ASSETS := src/fanzha/web/static/vendor/echarts.version
+$(ASSETS): scripts/assets.sha256 scripts/fetch_assets.py
+	$(PYTHON) scripts/fetch_assets.py
+
+## assets: fetch and verify the vendored browser assets (ECharts)
+assets: $(ASSETS)
+
 ## demo: simulate a small city, ingest it, detect, evaluate and print a summary
-demo: $(STAMP)
+demo: $(STAMP) $(ASSETS)
 	$(BIN)/fanzha demo
 
 ## test: lint, type-check and run the test suite
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	FANZHA_REQUIRE_ASSETS=1 $(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
