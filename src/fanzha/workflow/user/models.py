@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, Field
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanzha.store.database import Base
@@ -52,6 +52,21 @@ class ApiKey(Base):
     station_code: Mapped[str | None] = mapped_column(String(64), ForeignKey("stations.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC; refused from then on
+    revoked_by: Mapped[str | None] = mapped_column(String(160))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC, to the minute
+
+
+class LoginFailure(Base):
+    """One failed login for a key (``user:<name>`` or ``addr:<address>``), shared by every
+    server process; rows older than the lockout window are purged."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC
 
 
 class UserCreate(BaseModel):

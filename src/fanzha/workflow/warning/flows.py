@@ -25,6 +25,7 @@ from fanzha.workflow.action.models import (
     ActionKind,
 )
 from fanzha.workflow.audit import service as audit
+from fanzha.workflow.restriction import flows as restrictions
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.warning import service
@@ -157,6 +158,10 @@ def act(
         note=data.note,
         details=details,
     )
+    if data.kind is ActionKind.STOP_PAYMENT:
+        restrictions.create_from_action(
+            session=session, principal=principal, warning=warning, action=action
+        )
     _flush(session, warning.id)
     return action
 

@@ -1,0 +1,1 @@
+"""Protective stop-payments on a warned person's own cards: restriction, lift, appeal."""
