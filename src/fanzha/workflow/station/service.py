@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fanzha.errors import ConflictError, NotFoundError
+from fanzha.errors import ConflictError, NotFoundError, WorkflowError
 from fanzha.workflow.station.models import Community, Station
 
 
@@ -62,7 +62,65 @@ def upsert_jurisdiction(*, session: Session, rows: Iterable[dict[str, str | None
 
 
 def station_of_community(*, session: Session, community: str | None) -> str | None:
-    """The station owning ``community``, or ``None`` when it is outside the area."""
+    """The active station owning ``community``, or ``None`` when it is outside the area or its
+    station is inactive (the warning then waits in the centre queue for transfer)."""
     if not community:
         return None
-    return session.scalar(select(Community.station_code).where(Community.code == community))
+    query = (
+        select(Community.station_code)
+        .join(Station, Station.code == Community.station_code)
+        .where(Community.code == community, Station.active.is_(True))
+    )
+    return session.scalar(query)
+
+
+def rename(*, session: Session, code: str, name: str) -> Station:
+    """Change a station's name."""
+    if not name.strip():
+        raise WorkflowError("a station needs a name", station=code)
+    station = get(session=session, code=code)
+    station.name = name.strip()
+    session.flush()
+    return station
+
+
+def set_active(*, session: Session, code: str, active: bool) -> Station:
+    """Deactivate or reactivate a station.
+
+    An inactive station receives no new routing (its residents' warnings go to the centre
+    queue for transfer) and no transfers; its open warnings stay where they are.
+    """
+    station = get(session=session, code=code)
+    if station.active == active:
+        state = "active" if active else "inactive"
+        raise ConflictError(f"the station is already {state}", station=code)
+    station.active = active
+    session.flush()
+    return station
+
+
+def get_active(*, session: Session, code: str) -> Station:
+    """The station with ``code`` if it is active (it may receive warnings)."""
+    station = get(session=session, code=code)
+    if not station.active:
+        raise WorkflowError("the station is inactive", station=code)
+    return station
+
+
+def move_community(*, session: Session, community: str, to_station: str) -> tuple[str, str]:
+    """Give a community to another station; return (from, to). Open warnings stay put."""
+    found = session.get(Community, community)
+    if found is None:
+        raise NotFoundError("no such community", community=community)
+    get(session=session, code=to_station)
+    if found.station_code == to_station:
+        raise ConflictError("the community already belongs to that station", community=community)
+    before, found.station_code = found.station_code, to_station
+    session.flush()
+    return before, to_station
+
+
+def list_communities(*, session: Session) -> list[Community]:
+    """All communities ordered by station and code."""
+    query = select(Community).order_by(Community.station_code, Community.code)
+    return list(session.scalars(query))

@@ -227,7 +227,7 @@ def transfer(
         warning.is_open, warning.status, warning.closed_at = False, "transferred", now
         warning.due_at = warning.due_stage = None
     else:
-        stations.get(session=session, code=to_station)
+        stations.get_active(session=session, code=to_station)
         warning.station, warning.status, warning.signed_at = to_station, "routed", None
         loads = officer_loads(session=session, station=to_station)
         warning.assignee_id = pick_officer(loads, config.capacity)

@@ -33,9 +33,10 @@ class DeskConfig:
 
 
 def resolve_station(*, session: Session, warning: EarlyWarning) -> str | None:
-    """The station that owns the warning, or ``None`` (centre queue)."""
-    if warning.station and session.get(Station, warning.station) is not None:
-        return warning.station
+    """The active station that owns the warning, or ``None`` (centre queue)."""
+    named = session.get(Station, warning.station) if warning.station else None
+    if named is not None and named.active:
+        return named.code
     return stations.station_of_community(session=session, community=warning.community)
 
 
