@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "numbers",
     "text",
     "desk",
+    "cases",
+    "history",
 )
 
 app = typer.Typer(
