@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     )
     default_language: Literal["zh", "en"] = Field("zh", description="language of the desk UI")
     page_size: int = Field(50, ge=5, le=500, description="rows per page of the desk queues")
+    # --- reporting (metric definitions; docs/reporting.md) ---
+    report_fraud_outcomes: list[str] = Field(
+        default_factory=lambda: ["self_protected", "dissuaded", "defrauded", "relative", "visited"],
+        description="final outcomes that confirm a warning was fraud-related (accuracy)",
+    )
+    report_unchecked_outcomes: list[str] = Field(
+        default_factory=lambda: ["not_found", "duplicate"],
+        description="final outcomes left out of the checkable warnings",
+    )
+    report_visit_levels: list[int] = Field(
+        default_factory=lambda: [4, 3], description="levels that require a face-to-face visit"
+    )
+    report_victimisation_days: int = Field(
+        30, ge=1, description="a case this many days after a warning counts as victimisation"
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

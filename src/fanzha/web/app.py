@@ -21,8 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fanzha.notify import MemoryChannel
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
-from fanzha.web import api, errors
-from fanzha.web.pages import admin, auth, supervise, warnings
+from fanzha.web import api, api_restrictions, errors
+from fanzha.web.pages import admin, auth, restrictions, supervise, warnings
 from fanzha.web.render import TEMPLATES
 from fanzha.web.security import COOKIE, LoginThrottle, SessionCodec
 from fanzha.web.state import DeskState
@@ -60,7 +60,11 @@ def create_app(
             sla=settings.sla_minutes, capacity=settings.officer_capacity, channel=inbox
         ),
         codec=SessionCodec(settings.secret_key, settings.session_max_age_minutes * 60),
-        throttle=LoginThrottle(settings.login_max_failures, settings.login_lockout_minutes * 60),
+        throttle=LoginThrottle(
+            session_factory(engine),
+            settings.login_max_failures,
+            settings.login_lockout_minutes * 60,
+        ),
         inbox=inbox,
         clock=clock or (lambda: local_now(settings.timezone)),
     )
@@ -74,9 +78,10 @@ def create_app(
     )
     app.state.desk = desk
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, warnings, supervise, admin):
+    for module in (auth, warnings, restrictions, supervise, admin):
         app.include_router(module.router)
     app.include_router(api.router)
+    app.include_router(api_restrictions.router)
     errors.install(app)
     app.add_middleware(SessionAndHeaders, desk=desk)
     return app
