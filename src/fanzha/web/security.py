@@ -8,13 +8,17 @@ the token in a hidden field; API calls authenticated by the cookie carry it in
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
-import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session, sessionmaker
+
+from fanzha.workflow.clock import utc_now
+from fanzha.workflow.user import throttle
 
 COOKIE = "fz_session"
 
@@ -66,33 +70,39 @@ def csrf_matches(expected: str, given: str | None) -> bool:
 class LoginThrottle:
     """Counts failed logins per key (user name, client address) in a sliding window.
 
-    In-process memory: each server process throttles on its own (documented in docs/desk.md).
+    The counter is the workflow database's ``login_failures`` table, so every server process
+    (uvicorn worker) sees the same failures. Each call is one short transaction of its own.
     """
 
-    def __init__(self, max_failures: int, window_s: float) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        max_failures: int,
+        window_s: float,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.factory = factory
         self.max_failures = max_failures
-        self.window_s = window_s
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
+        self.window = dt.timedelta(seconds=window_s)
+        self.clock = clock
 
     def blocked(self, *keys: str) -> bool:
         """Whether any key has reached the limit within the window."""
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._recent(k, now)) >= self.max_failures for k in keys)
+        with self.factory() as session:
+            counts = throttle.failures_since(
+                session=session, keys=keys, since=self.clock() - self.window
+            )
+        return any(n >= self.max_failures for n in counts.values())
 
     def fail(self, *keys: str) -> None:
-        """Record a failed attempt for every key."""
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._failures[key] = [*self._recent(key, now), now]
+        """Record a failed attempt for every key (and purge failures older than the window)."""
+        now = self.clock()
+        with self.factory.begin() as session:
+            throttle.record_failure(
+                session=session, keys=keys, at=now, purge_before=now - self.window
+            )
 
     def succeed(self, *keys: str) -> None:
-        """Forget the failures of the keys."""
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        return [t for t in self._failures.get(key, []) if now - t < self.window_s]
+        """Forget the failures of the keys (a successful login clears the user's failures)."""
+        with self.factory.begin() as session:
+            throttle.clear(session=session, keys=keys)

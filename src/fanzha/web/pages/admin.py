@@ -8,14 +8,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from fanzha.errors import WorkflowError
+from fanzha.errors import NotFoundError, WorkflowError
 from fanzha.web.deps import Csrf, Db, Now, PagePrincipal
 from fanzha.web.render import render
 from fanzha.workflow.audit import service as audit
+from fanzha.workflow.clock import utc_now
 from fanzha.workflow.roles import SCOPES, Permission, Principal, Role
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.user import service as users
-from fanzha.workflow.user.models import ApiKey, UserCreate
+from fanzha.workflow.user.models import UserCreate
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Field = Annotated[str, Form(max_length=256)]
@@ -28,7 +29,7 @@ def _users_page(
         "users": users.list_all(session=db),
         "roles": list(Role),
         "stations": stations.list_all(session=db),
-        "keys": list(db.query(ApiKey)),
+        "keys": users.list_api_keys(session=db),
         "scopes": sorted(SCOPES),
         "error": None,
         "secret": None,
@@ -144,12 +145,89 @@ async def create_api_key(
     return _users_page(request, db, {"secret": secret})
 
 
+@router.post("/api-keys/{key_id}/revoke")
+def revoke_api_key(db: Db, who: PagePrincipal, now: Now, _: Csrf, key_id: int) -> Response:
+    """Revoke a partner's API key: refused (401) from the next request on."""
+    who.require(Permission.ADMIN_USERS)
+    key = users.revoke_api_key(session=db, key_id=key_id, by=who.label, now=utc_now())
+    _audit(db, who, now, "apikey.revoke", str(key.id), {"name": key.name, "prefix": key.prefix})
+    db.commit()
+    return RedirectResponse("/admin/users?msg=saved", status_code=303)
+
+
+def _stations_page(
+    request: Request, db: Db, error: str | None = None, status_code: int = 200
+) -> Response:
+    context = {
+        "stations": stations.list_all(session=db),
+        "communities": stations.list_communities(session=db),
+        "error": error,
+    }
+    return render(request, "admin_stations.html", context, status_code)
+
+
 @router.get("/stations", response_class=HTMLResponse)
 def stations_page(request: Request, db: Db, who: PagePrincipal) -> Response:
-    """Stations."""
+    """Stations and their communities."""
     who.require(Permission.ADMIN_STATIONS)
-    context = {"stations": stations.list_all(session=db), "error": None}
-    return render(request, "admin_stations.html", context)
+    return _stations_page(request, db)
+
+
+@router.post("/stations/{code}")
+def update_station(
+    request: Request,
+    db: Db,
+    who: PagePrincipal,
+    now: Now,
+    _: Csrf,
+    code: str,
+    op: Field,
+    name: Field = "",
+) -> Response:
+    """Rename (``op=rename``), deactivate or reactivate (``op=deactivate|activate``) a station."""
+    who.require(Permission.ADMIN_STATIONS)
+    try:
+        detail = _change_station(db, code, op, name)
+        _audit(db, who, now, f"station.{op}", code, detail)
+        db.commit()
+    except WorkflowError as exc:
+        db.rollback()
+        return _stations_page(request, db, str(exc), 404 if isinstance(exc, NotFoundError) else 409)
+    return RedirectResponse("/admin/stations?msg=saved", status_code=303)
+
+
+def _change_station(db: Db, code: str, op: str, name: str) -> dict[str, Any]:
+    if op == "rename":
+        before = stations.get(session=db, code=code).name
+        return {"from": before, "to": stations.rename(session=db, code=code, name=name).name}
+    if op in ("deactivate", "activate"):
+        stations.set_active(session=db, code=code, active=op == "activate")
+        return {"active": op == "activate"}
+    raise WorkflowError("unknown operation", op=op)
+
+
+@router.post("/communities/{community}")
+def move_community(
+    request: Request,
+    db: Db,
+    who: PagePrincipal,
+    now: Now,
+    _: Csrf,
+    community: str,
+    to_station: Field,
+) -> Response:
+    """Give a community to another station (new warnings route there; open ones stay)."""
+    who.require(Permission.ADMIN_STATIONS)
+    try:
+        before, after = stations.move_community(
+            session=db, community=community, to_station=to_station
+        )
+        _audit(db, who, now, "community.move", community, {"from": before, "to": after})
+        db.commit()
+    except WorkflowError as exc:
+        db.rollback()
+        return _stations_page(request, db, str(exc), 404 if isinstance(exc, NotFoundError) else 409)
+    return RedirectResponse("/admin/stations?msg=saved", status_code=303)
 
 
 @router.post("/stations")
@@ -170,8 +248,7 @@ def create_station(
         db.commit()
     except WorkflowError as exc:
         db.rollback()
-        context = {"stations": stations.list_all(session=db), "error": exc.message}
-        return render(request, "admin_stations.html", context, 409)
+        return _stations_page(request, db, exc.message, 409)
     return RedirectResponse("/admin/stations?msg=saved", status_code=303)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from fanzha.web.deps import CurrentSession, CurrentUser, Db, Desk, Now, check_csrf
 from fanzha.web.i18n import LANGUAGES
@@ -51,13 +52,14 @@ async def login(
     """Check the password (argon2), throttle failures, start a fresh session."""
     await check_csrf(request, session)
     keys = (f"user:{username.lower()}", f"addr:{request.client.host if request.client else '?'}")
-    if desk.throttle.blocked(*keys):
+    # The throttle's counter is in the database: its calls run in the thread pool.
+    if await run_in_threadpool(desk.throttle.blocked, *keys):
         return render(request, "login.html", {"next": next, "error": "throttled"}, 429)
     user = users.authenticate(session=db, username=username, password=password, now=now)
     if user is None:
-        desk.throttle.fail(*keys)
+        await run_in_threadpool(desk.throttle.fail, *keys)
         return render(request, "login.html", {"next": next, "error": "bad_login"}, 401)
-    desk.throttle.succeed(*keys)
+    await run_in_threadpool(desk.throttle.succeed, keys[0])  # the user's failures only
     db.commit()
     request.state.session = new_session(user.id, user.auth_epoch)
     request.state.session_changed = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,9 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from fanzha.core import phone
 from fanzha.core.levels import Level
 from fanzha.web.deps import Db, Desk, Now, PagePrincipal
+from fanzha.web.pages import restriction_rows
 from fanzha.web.pages.context import queue_filter
 from fanzha.web.render import render
 from fanzha.workflow.audit import service as audit
+from fanzha.workflow.restriction import service as restrictions
 from fanzha.workflow.roles import Permission
 from fanzha.workflow.warning import service
 
@@ -29,8 +32,19 @@ def supervise_page(request: Request, db: Db, desk: Desk, who: PagePrincipal, now
         "overdue": service.overdue(session=db, principal=who, now=now),
         "ranking": service.station_ranking(session=db, principal=who, now=now),
         "inbox": list(reversed(desk.inbox.for_recipient(who.name)))[:50],
+        **_active_restrictions(db, who, now),
     }
     return render(request, "supervise.html", context)
+
+
+def _active_restrictions(db: Db, who: PagePrincipal, now: Now) -> dict[str, Any]:
+    """Active protective stop-payments in scope, oldest first, with their warnings' stations."""
+    active = restrictions.active(session=db, principal=who)
+    ids = [r.warning_id for r in active]
+    return {
+        "active_restrictions": restriction_rows.restriction_rows(db, active, now),
+        "restriction_stations": restrictions.warning_stations(session=db, warning_ids=ids),
+    }
 
 
 @router.get("/export.csv")

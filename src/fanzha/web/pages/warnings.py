@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from fanzha.core import fraud_types
 from fanzha.errors import ConflictError, NotFoundError, PermissionDeniedError, WorkflowError
 from fanzha.web.deps import Csrf, Db, Desk, Now, PagePrincipal
+from fanzha.web.pages import restriction_rows
 from fanzha.web.pages.context import detail_context, queue_filter
 from fanzha.web.render import render
 from fanzha.workflow.action.models import ActionCreate, ActionKind
@@ -84,6 +85,9 @@ def _detail(
     if warning is None:
         warning = service.get(session=db, principal=who, warning_id=warning_id)
     context = detail_context(db, who, warning)
+    context["restrictions"] = restriction_rows.of_warning(
+        db, warning.id, request.app.state.desk.clock()
+    )
     return render(request, "detail.html", {**context, **extra}, status_code)
 
 

@@ -65,3 +65,11 @@ def pending_appeal(*, session: Session, restriction_id: int) -> Appeal | None:
     """The appeal of the restriction still waiting for a decision, if any."""
     query = select(Appeal).where(Appeal.restriction_id == restriction_id, Appeal.decision.is_(None))
     return session.scalar(query.limit(1))
+
+
+def warning_stations(*, session: Session, warning_ids: list[int]) -> dict[int, str | None]:
+    """The station of each warning (for lists of restrictions)."""
+    if not warning_ids:
+        return {}
+    query = select(EarlyWarning.id, EarlyWarning.station).where(EarlyWarning.id.in_(warning_ids))
+    return {int(wid): station for wid, station in session.execute(query)}

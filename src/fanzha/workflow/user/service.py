@@ -9,16 +9,18 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fanzha.errors import ConflictError, NotFoundError, WorkflowError
+from fanzha.workflow.clock import utc_now
 from fanzha.workflow.roles import STATION_ROLES, Principal, Role, api_principal
 from fanzha.workflow.user.models import ApiKey, User, UserCreate
 
 _HASHER = PasswordHasher()
 # A hash to verify against when the user does not exist, so timing does not reveal names.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password-0")
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 def hash_password(password: str) -> str:
@@ -133,9 +135,47 @@ def principal_for_api_key(*, session: Session, token: str) -> Principal | None:
     if len(parts) != 3 or parts[0] != "fz":
         return None
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
-    if key is None or not key.active or not hmac.compare_digest(key.key_hash, _digest(parts[2])):
+    if key is None or not key.active or key.revoked_at is not None:
         return None
+    if not hmac.compare_digest(key.key_hash, _digest(parts[2])):
+        return None
+    _touch(session, key, utc_now())
     return api_principal(key.id, key.name, list(key.scopes), key.station_code)
+
+
+def _touch(session: Session, key: ApiKey, now: dt.datetime) -> None:
+    """Record the key's last use, to the minute: at most one small write per key and minute,
+    committed on its own connection (the request's session may never commit)."""
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    stale = now - LAST_USED_RESOLUTION
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as conn:
+        conn.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key.id)
+            .where(or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < stale))
+            .values(last_used_at=now)
+        )
+        conn.commit()
+
+
+def list_api_keys(*, session: Session) -> list[ApiKey]:
+    """All API keys, newest first (revoked ones too, marked)."""
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id.desc())))
+
+
+def revoke_api_key(*, session: Session, key_id: int, by: str, now: dt.datetime) -> ApiKey:
+    """Revoke a key: it is refused (401) from the next request on; revoking is final."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFoundError("no such API key", key=key_id)
+    if key.revoked_at is not None:
+        raise ConflictError("the API key is already revoked", key=key_id)
+    key.revoked_at, key.revoked_by, key.active = now, by, False
+    session.flush()
+    return key
 
 
 def _digest(secret: str) -> str:
