@@ -7,11 +7,12 @@ import datetime as dt
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from fanzha.core import fraud_types, phone
+from fanzha.core import fraud_types, idcard, phone
 from fanzha.core.levels import Level
 from fanzha.errors import WorkflowError
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.roles import Permission, Principal
+from fanzha.workflow.warning.matching import ResidentMatch
 from fanzha.workflow.warning.models import EarlyWarning
 from fanzha.workflow.warning.routing import DeskConfig, route
 
@@ -22,6 +23,9 @@ class LeadCreate(BaseModel):
     """A lead (预警线索/指令) given by hand or by a partner."""
 
     phone: str = Field(min_length=3, max_length=32)
+    id_number: str | None = Field(
+        None, max_length=32, description="18-digit ID; used to match the resident, never stored"
+    )
     level: str = Field(description="紧急/高/中/低 or emergency/high/medium/low or 4..1")
     fraud_type: str = "other"
     source: str = "manual"
@@ -49,11 +53,12 @@ def create(
         raise WorkflowError(str(exc)) from exc
     if data.source not in SOURCES:
         raise WorkflowError("unknown lead source", source=data.source)
+    match = _match(config, key, data.id_number)
     warning = EarlyWarning(
-        resident_id=f"lead-{key}",
+        resident_id=match.resident_id if match else f"lead-{key}",
         phone=key,
-        community=data.community,
-        station=None,
+        community=(match.community if match else None) or data.community,
+        station=match.station if match else None,
         episode_start=now,
         warned_at=now,
         last_signal_at=now,
@@ -61,7 +66,7 @@ def create(
         level_history=[{"time": now.isoformat(), "level": int(level)}],
         fraud_type=fraud_type,
         score=0.0,
-        reasons=[_reason(data, fraud_type, now)],
+        reasons=[_reason(data, fraud_type, now, match)],
         n_signals=1,
         rules_version="lead",
         engine="desk",
@@ -83,6 +88,7 @@ def create(
             "source": data.source,
             "source_unit": data.source_unit,
             "instruction_no": data.instruction_no,
+            "matched_by": match.by if match else None,
         },
     )
     route(session=session, warning=warning, config=config, now=now)
@@ -90,12 +96,30 @@ def create(
     return warning
 
 
-def _reason(data: LeadCreate, fraud_type: str, now: dt.datetime) -> dict[str, object]:
+def _match(config: DeskConfig, key: int, id_number: str | None) -> ResidentMatch | None:
+    """The resident of the lead's ID number or phone (``None`` without a matcher).
+
+    A malformed ID number is refused even when there is nothing to match it against.
+    """
+    if config.matcher is not None:
+        return config.matcher.match(phone=key, id_number=id_number)
+    if id_number and id_number.strip():
+        try:
+            idcard.validate(id_number)
+        except idcard.IdNumberError as exc:
+            raise WorkflowError(str(exc), field="id_number") from exc
+    return None
+
+
+def _reason(
+    data: LeadCreate, fraud_type: str, now: dt.datetime, match: ResidentMatch | None
+) -> dict[str, object]:
     return {
         "kind": "upstream_lead",
         "time": now.isoformat(),
         "weight": 1.0,
         "fraud_type": fraud_type,
+        "matched_by": match.by if match else None,
         "evidence": data.narrative
         or f"{data.source_unit or data.source} {data.instruction_no or ''}",
     }

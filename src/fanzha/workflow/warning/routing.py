@@ -19,17 +19,22 @@ from fanzha.workflow.roles import SYSTEM, Principal
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.station.models import Station
 from fanzha.workflow.user import service as users
+from fanzha.workflow.warning.matching import ResidentMatcher
 from fanzha.workflow.warning.models import EarlyWarning
 from fanzha.workflow.warning.sla import SlaMinutes, reset_clock
 
 
 @dataclass(frozen=True)
 class DeskConfig:
-    """What the flows need from settings: SLA minutes, officer capacity, a channel."""
+    """What the flows need from settings: SLA minutes, officer capacity, a channel.
+
+    ``matcher`` matches hand-entered and pushed leads to residents (none: no matching).
+    """
 
     sla: SlaMinutes
     capacity: int = 30
     channel: Channel | None = field(default=None, compare=False)
+    matcher: ResidentMatcher | None = field(default=None, compare=False)
 
 
 def resolve_station(*, session: Session, warning: EarlyWarning) -> str | None:
