@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fanzha.notify import MemoryChannel
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
+from fanzha.store.event_store import EventStore
 from fanzha.web import api, api_restrictions, errors
 from fanzha.web.pages import admin, auth, restrictions, supervise, warnings
 from fanzha.web.render import TEMPLATES
@@ -28,6 +29,7 @@ from fanzha.web.security import COOKIE, LoginThrottle, SessionCodec
 from fanzha.web.state import DeskState
 from fanzha.workflow.clock import local_now
 from fanzha.workflow.warning import sweep
+from fanzha.workflow.warning.matching import ResidentMatcher
 from fanzha.workflow.warning.routing import DeskConfig, route_new
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,10 @@ def create_app(
         engine=engine,
         factory=session_factory(engine),
         config=DeskConfig(
-            sla=settings.sla_minutes, capacity=settings.officer_capacity, channel=inbox
+            sla=settings.sla_minutes,
+            capacity=settings.officer_capacity,
+            channel=inbox,
+            matcher=ResidentMatcher(EventStore(settings.data_dir), settings.pseudonym_key),
         ),
         codec=SessionCodec(settings.secret_key, settings.session_max_age_minutes * 60),
         throttle=LoginThrottle(
@@ -152,6 +157,8 @@ def tick_once(desk: DeskState) -> dict[str, int]:
 def _lifespan(desk: DeskState) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if desk.config.matcher is not None:  # the resident index, before the first lead
+            await to_thread.run_sync(desk.config.matcher.warm)
         settle_memory()
         # Fewer request threads than pooled connections (SQLAlchemy's default 5 + 10): a
         # thread never waits for a connection, and fewer threads contend for the GIL.

@@ -136,6 +136,10 @@ class ResidentMatcher:
         """Number of resident rows in the current index (loads it if needed)."""
         return len(self._current().ids)
 
+    def warm(self) -> int:
+        """Build the index now (the server does it at start-up, not on the first lead)."""
+        return self.size()
+
     def _pseudonym(self, id_number: str | None) -> str | None:
         if id_number is None or not id_number.strip():
             return None
