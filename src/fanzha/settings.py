@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     )
     default_language: Literal["zh", "en"] = Field("zh", description="language of the desk UI")
     page_size: int = Field(50, ge=5, le=500, description="rows per page of the desk queues")
+    # --- case registry (警情/案件) ---
+    case_stop_minutes: int = Field(
+        30, ge=1, description="a stop-payment filed this many minutes after the report is on time"
+    )
+    case_receive_only_hours: int = Field(
+        48, ge=1, description="an emergency stop-payment keeps the account receive-only this long"
+    )
     # --- reporting (metric definitions; docs/reporting.md) ---
     report_fraud_outcomes: list[str] = Field(
         default_factory=lambda: ["self_protected", "dissuaded", "defrauded", "relative", "visited"],

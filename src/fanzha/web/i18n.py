@@ -169,6 +169,49 @@ _WORDS: dict[str, tuple[str, str]] = {
     "never": ("从未", "never"),
     "revoke": ("吊销", "Revoke"),
 }
+# The case registry (警情/案件): pages /cases, /cases/new, /cases/{id}.
+_CASE_WORDS: dict[str, tuple[str, str]] = {
+    "cases": ("案件登记", "Cases"),
+    "case": ("案件", "Case"),
+    "new_case": ("录入案件", "Enter a case"),
+    "case_no": ("案件编号", "Case no."),
+    "case_count": ("案件数", "Cases"),
+    "reported_at": ("报案时间", "Reported at"),
+    "occurred_at": ("发案时间", "Occurred at"),
+    "victim_phone": ("受害人手机号", "Victim's phone"),
+    "victim_age": ("受害人年龄", "Victim's age"),
+    "not_linked": ("未关联到本地人员", "not linked to a resident"),
+    "loss": ("损失", "Loss"),
+    "loss_yuan": ("损失金额（元，空=按转账合计）", "Loss (yuan; empty = sum paid)"),
+    "frozen": ("冻结", "Frozen"),
+    "returned": ("返还", "Returned"),
+    "solved": ("破案", "Solved"),
+    "solved_at": ("破案时间", "Solved at"),
+    "arrests": ("抓获", "Arrested"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "period_from": ("报案日期自", "Reported from"),
+    "period_to": ("至", "to"),
+    "payee_accounts": ("一级收款账户", "First-level payee accounts"),
+    "first_account": ("一级收款账户（可选）", "First-level payee account (optional)"),
+    "add_account": ("添加收款账户", "Add a payee account"),
+    "bank": ("开户行", "Bank"),
+    "account_no": ("账号", "Account no."),
+    "paid": ("转入", "Paid in"),
+    "paid_yuan": ("转入金额（元）", "Paid in (yuan)"),
+    "paid_at": ("转账时间", "Paid at"),
+    "amount_yuan": ("金额（元）", "Amount (yuan)"),
+    "stop_payment": ("紧急止付", "Stop-payment"),
+    "stop_after": ("报案后", "filed"),
+    "minutes": ("分钟止付", "min after the report"),
+    "late": ("超时", "late"),
+    "not_filed": ("未止付", "not filed"),
+    "receive_only_until": ("只进不出至", "Receive-only until"),
+    "expired": ("已到期", "expired"),
+    "step.stop": ("止付", "Stop-payment"),
+    "step.freeze": ("冻结", "Freeze"),
+    "step.return": ("返还", "Return"),
+}
 _STATUS = {
     "new": ("待分派", "new"),
     "routed": ("待签收", "to sign"),
@@ -222,7 +265,7 @@ _TRANSLATORS: dict[int, Callable[[str], str]] = {}
 
 def _lookup(index: int) -> Callable[[str], str]:
     def t(key: str) -> str:
-        for table in (_WORDS, _STATUS):
+        for table in (_WORDS, _CASE_WORDS, _STATUS):
             if key in table:
                 return table[key][index]
         if key.startswith("signal."):

@@ -42,20 +42,24 @@ class Permission(StrEnum):
     ADMIN_USERS = "admin_users"
     ADMIN_STATIONS = "admin_stations"
     AUDIT = "audit"  # read and verify the audit log
+    CASE_VIEW = "case_view"  # see fraud cases (警情/案件) within scope
+    CASE_EDIT = "case_edit"  # enter cases, record stop-payment/freeze/return/solved
 
 
 P = Permission
 _WORK = {P.VIEW, P.SIGN, P.ACT, P.OUTCOME}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CENTRE_OPERATOR: frozenset(_WORK | {P.ASSIGN, P.TRANSFER, P.REVEAL, P.CREATE}),
+    Role.CENTRE_OPERATOR: frozenset(
+        _WORK | {P.ASSIGN, P.TRANSFER, P.REVEAL, P.CREATE} | {P.CASE_VIEW, P.CASE_EDIT}
+    ),
     Role.CENTRE_SUPERVISOR: frozenset(
         _WORK
         | {P.ASSIGN, P.TRANSFER, P.STOP_PAYMENT, P.REVEAL, P.EXPORT, P.CREATE, P.SUPERVISE}
-        | {P.AUDIT}
+        | {P.AUDIT, P.CASE_VIEW, P.CASE_EDIT}
     ),
-    Role.STATION_OFFICER: frozenset(_WORK | {P.REVEAL}),
+    Role.STATION_OFFICER: frozenset(_WORK | {P.REVEAL, P.CASE_VIEW}),
     Role.GRID_WORKER: frozenset({P.VIEW, P.ACT, P.OUTCOME}),
-    Role.LEADER: frozenset({P.VIEW, P.SUPERVISE, P.EXPORT}),
+    Role.LEADER: frozenset({P.VIEW, P.SUPERVISE, P.EXPORT, P.CASE_VIEW}),
     Role.ADMIN: frozenset({P.ADMIN_USERS, P.ADMIN_STATIONS, P.AUDIT}),
 }
 STATION_ROLES = frozenset({Role.STATION_OFFICER, Role.GRID_WORKER})
@@ -66,6 +70,7 @@ SCOPES: dict[str, frozenset[Permission]] = {
     "leads:write": frozenset({P.CREATE}),
     "outcomes:read": frozenset({P.VIEW}),
     "outcomes:write": frozenset({P.VIEW, P.OUTCOME}),
+    "cases:write": frozenset({P.CASE_VIEW, P.CASE_EDIT}),  # e.g. the provincial case system
 }
 
 

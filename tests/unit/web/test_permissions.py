@@ -59,8 +59,39 @@ ACTIONS: dict[str, tuple[Permission, Do]] = {
     "admin_users": (Permission.ADMIN_USERS, lambda b, w: b.client.get("/admin/users")),
     "admin_stations": (Permission.ADMIN_STATIONS, lambda b, w: b.client.get("/admin/stations")),
     "audit": (Permission.AUDIT, lambda b, w: b.client.get("/admin/audit")),
+    "case_view": (Permission.CASE_VIEW, lambda b, w: b.client.get(f"/cases/{_s1_case(b)}")),
+    "case_edit": (
+        Permission.CASE_EDIT,
+        lambda b, w: b.post(
+            "/cases/new",
+            {"case_no": f"PM-{w}", "reported_at": "2026-03-02T09:00", "station": "S1"},
+        ),
+    ),
 }
 ROLES = [name for name in ROLE_USERS if name != "officer2"]
+
+def _s1_case(b: Browser) -> int:
+    """A case of station S1 (the station officer's), inserted directly."""
+    import datetime as dt
+
+    from fanzha.workflow.case.models import Case
+
+    with b.client.app.state.desk.factory.begin() as s:  # type: ignore[attr-defined]
+        case = Case(
+            case_no=f"PV-{dt.datetime.now().timestamp()}",
+            reported_at=dt.datetime(2026, 3, 2, 9, 0),
+            station="S1",
+            fraud_type="other",
+            loss_fen=0,
+            solved=False,
+            arrests=0,
+            source="manual",
+            note="",
+        )
+        s.add(case)
+        s.flush()
+        return case.id
+
 
 
 @pytest.mark.parametrize("user", ROLES)

@@ -1,0 +1,289 @@
+"""``fanzha cases import``: a CSV (UTF-8/GBK/GB18030) or XLSX file of cases into the registry.
+
+The format is :data:`fanzha.workflow.case.rows.CASES` (one row per payee account, grouped by
+``case_no``; see ``docs/cases.md``). Each case is saved in its own savepoint through
+:func:`fanzha.workflow.case.flows.save`, so it is validated and audited like an entry on the
+desk, and a re-import updates the same case and accounts instead of adding new ones.
+Rows that cannot be used are quarantined with file, row, column and reason; every row read is
+either accepted or quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from fanzha.errors import IngestError, NothingValidError, WorkflowError
+from fanzha.ingest.headers import match_headers
+from fanzha.ingest.idnumbers import mask_id
+from fanzha.ingest.quarantine import write_quarantine
+from fanzha.ingest.readers import format_of
+from fanzha.ingest.readers.base import cell_text
+from fanzha.ingest.readers.csvfile import read_csv
+from fanzha.workflow.case import flows
+from fanzha.workflow.case.residents import ResidentIndex
+from fanzha.workflow.case.rows import CASE_COLUMNS, CASES, ParsedRow, RowError, parse_row
+from fanzha.workflow.case.schemas import AccountCreate, CaseClocks, CaseCreate
+from fanzha.workflow.roles import Permission, Principal
+
+__all__ = ["IMPORTER", "ImportReport", "import_cases"]
+
+IMPORTER = Principal(kind="system", id=0, name="case-import", permissions=frozenset(Permission))
+Progress = Callable[[int, int | None], None]
+Row = tuple[int, dict[str, str | None]]
+
+
+@dataclass
+class ImportReport:
+    """What one import did. Invariant: ``rows_read == accepted + quarantined``."""
+
+    file: Path
+    rows_read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    cases_new: int = 0
+    cases_updated: int = 0
+    accounts: int = 0
+    residents_linked: int = 0
+    warnings_linked: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    quarantine_file: Path | None = None
+    extra_columns: tuple[str, ...] = ()
+
+
+@dataclass
+class _Reader:
+    rows: Iterator[Row]
+    headers: dict[str, str]  # schema column -> header in the file
+    extras: tuple[str, ...]
+    total: int | None
+    rejects: list[tuple[int, str, str, str]]
+
+
+def _open(path: Path, sheet: str | None) -> _Reader:
+    fmt = format_of(path)
+    if not path.is_file():
+        raise IngestError("no such file", file=str(path))
+    if fmt in (".csv", ".tsv", ".txt"):
+        return _open_csv(path)
+    if fmt == ".xlsx":
+        return _open_xlsx(path, sheet)
+    raise IngestError("unsupported file format for cases (use CSV or XLSX)", file=path.name)
+
+
+def _open_csv(path: Path) -> _Reader:
+    source = read_csv(path, CASES)
+    names = [n for n in source.headers if not n.startswith("__")]
+    reader = _Reader(iter(()), {n: source.headers[n] for n in names}, source.extras, None, [])
+
+    def rows() -> Iterator[Row]:
+        for batch in source.batches:
+            for item in batch.to_pylist():
+                yield int(item["_row"]), {n: item.get(n) for n in names}
+        reader.rejects += [(r.row, r.column, r.reason, r.raw) for r in source.rejects]
+
+    reader.rows = rows()
+    return reader
+
+
+def _open_xlsx(path: Path, sheet: str | None) -> _Reader:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise IngestError(f"not a readable XLSX workbook: {exc}", file=path.name) from exc
+    if sheet is not None and sheet not in book.sheetnames:
+        book.close()
+        raise IngestError(
+            f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})", file=path.name
+        )
+    ws = book[sheet] if sheet is not None else book.worksheets[0]
+    cells = ws.iter_rows(values_only=True)
+    header = [cell_text(v) or "" for v in next(cells, ())]
+    if not any(header):
+        book.close()
+        raise IngestError("empty sheet: no header row", file=path.name)
+    match = match_headers(CASES, header, path)
+    total = max((ws.max_row or 1) - 1, 0)
+
+    def rows() -> Iterator[Row]:
+        try:
+            for number, values in enumerate(cells, start=2):
+                texts = [cell_text(v) for v in values]
+                if any(t not in (None, "") for t in texts):
+                    yield number, {n: _at(texts, p) for n, p in match.columns.items()}
+        finally:
+            book.close()
+
+    headers = {n: header[p] for n, p in match.columns.items()}
+    return _Reader(rows(), headers, match.extras, total, [])
+
+
+def _at(texts: list[str | None], position: int) -> str | None:
+    return texts[position] if position < len(texts) else None
+
+
+def _raw(reader: _Reader, values: dict[str, str | None]) -> str:
+    shown = {
+        reader.headers.get(n, n): mask_id(v) if n == "id_number" else v for n, v in values.items()
+    }
+    return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class _Case:
+    """The valid rows of one case number, in file order."""
+
+    rows: list[ParsedRow] = field(default_factory=list)
+    raws: list[str] = field(default_factory=list)
+
+
+def import_cases(
+    path: Path,
+    *,
+    session: Session,
+    residents: ResidentIndex,
+    clocks: CaseClocks,
+    now: dt.datetime,
+    quarantine_dir: Path,
+    timezone: str = "Asia/Shanghai",
+    pseudonym_key: str,
+    sheet: str | None = None,
+    principal: Principal = IMPORTER,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one file (the caller commits); quarantine what cannot be used."""
+    path = Path(path)
+    reader = _open(path, sheet)
+    report = ImportReport(path, extra_columns=reader.extras)
+    bad: list[tuple[int, str, str, str]] = []
+    cases = _group(reader, report, bad, timezone, pseudonym_key, progress)
+    residents.load(
+        phones=[r.case.get("phone") for c in cases.values() for r in c.rows],
+        id_hashes=[r.id_hash for c in cases.values() for r in c.rows],
+    )
+    for group in cases.values():
+        _save(session, principal, group, residents, clocks, now, report, bad)
+    bad += reader.rejects
+    report.rows_read += len(reader.rejects)
+    report.quarantined = len(bad)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    report.quarantine_file, reasons = write_quarantine(quarantine_dir, "cases", path, stamp, bad)
+    report.reasons.update(reasons)
+    if report.accepted == 0:
+        raise NothingValidError("no valid case row in the file", file=path.name)
+    return report
+
+
+def _group(
+    reader: _Reader,
+    report: ImportReport,
+    bad: list[tuple[int, str, str, str]],
+    zone: str,
+    key: str,
+    progress: Progress | None,
+) -> dict[str, _Case]:
+    cases: dict[str, _Case] = {}
+    for number, values in reader.rows:
+        report.rows_read += 1
+        if progress is not None and report.rows_read % 500 == 0:
+            progress(report.rows_read, reader.total)
+        raw = _raw(reader, values)
+        try:
+            parsed = parse_row(number, values, zone, key)
+            group = cases.setdefault(parsed.case["case_no"], _Case())
+            _consistent(group, parsed)
+        except RowError as exc:
+            bad.append((number, reader.headers.get(exc.column, exc.column), exc.reason, raw))
+            continue
+        group.rows.append(parsed)
+        group.raws.append(raw)
+    if progress is not None:
+        progress(report.rows_read, reader.total)
+    return cases
+
+
+def _consistent(group: _Case, parsed: ParsedRow) -> None:
+    """A later row of a case repeats the case's values (or leaves them empty); an account
+    appears once per case."""
+    if not group.rows:
+        return
+    first = group.rows[0]
+    for name in CASE_COLUMNS:
+        mine, theirs = parsed.texts.get(name), first.texts.get(name)
+        if mine and theirs and mine != theirs:
+            raise RowError(name, f"differs from row {first.row} of the same case ({theirs!r})")
+    number = (parsed.account or {}).get("account")
+    for other in group.rows:
+        if number and (other.account or {}).get("account") == number:
+            raise RowError("account", f"same account as row {other.row} of the same case")
+
+
+def _merged(group: _Case) -> tuple[dict[str, Any], str | None]:
+    case: dict[str, Any] = {}
+    id_hash = None
+    for row in group.rows:
+        case.update({k: v for k, v in row.case.items() if k not in case})
+        id_hash = id_hash or row.id_hash
+    return case, id_hash
+
+
+def _save(
+    session: Session,
+    principal: Principal,
+    group: _Case,
+    residents: ResidentIndex,
+    clocks: CaseClocks,
+    now: dt.datetime,
+    report: ImportReport,
+    bad: list[tuple[int, str, str, str]],
+) -> None:
+    values, id_hash = _merged(group)
+    victim = residents.victim(phone=values.get("phone"), id_hash=id_hash, at=values["reported_at"])
+    try:
+        accounts = [AccountCreate.model_validate(r.account) for r in group.rows if r.account]
+        data = CaseCreate.model_validate(
+            {**values, "resident_id": victim.resident_id, "accounts": accounts}
+        )
+        with session.begin_nested():
+            case, created = flows.save(
+                session=session,
+                principal=principal,
+                data=data,
+                clocks=clocks,
+                now=now,
+                source="import",
+                victim=victim,
+            )
+    except (WorkflowError, ValidationError) as exc:
+        column, reason = _why(exc)
+        bad += [(r.row, column, reason, raw) for r, raw in zip(group.rows, group.raws, strict=True)]
+        return
+    report.accepted += len(group.rows)
+    report.cases_new += int(created)
+    report.cases_updated += int(not created)
+    report.accounts += len(accounts)
+    report.residents_linked += int(case.victim_resident_id is not None)
+    report.warnings_linked += int(case.warning_id is not None)
+
+
+def _why(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, WorkflowError):
+        return str(exc.context.get("field", "")), exc.message + _account_note(exc)
+    assert isinstance(exc, ValidationError)
+    first = exc.errors()[0]
+    return str(first["loc"][-1]) if first["loc"] else "", str(first["msg"])
+
+
+def _account_note(exc: WorkflowError) -> str:
+    tail = exc.context.get("account")
+    return f" (account …{tail})" if tail else ""
