@@ -59,7 +59,7 @@ async def login(
     if user is None:
         await run_in_threadpool(desk.throttle.fail, *keys)
         return render(request, "login.html", {"next": next, "error": "bad_login"}, 401)
-    await run_in_threadpool(desk.throttle.succeed, keys[0])  # the user's failures only
+    await run_in_threadpool(desk.throttle.succeed, *keys)
     db.commit()
     request.state.session = new_session(user.id, user.auth_epoch)
     request.state.session_changed = True
