@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from fanzha.errors import ConflictError, NotFoundError, WorkflowError
@@ -82,7 +83,7 @@ def save(
     if data.loss_fen is None:
         case.loss_fen = max(case.loss_fen or 0, sum(a.paid_fen for a in accounts))
     check(case, accounts)
-    case.updated_at = now
+    _touch(case, now)
     _flush(session, case)
     detail = {"case_no": case.case_no, "source": source, "accounts": len(data.accounts)}
     _audit(session, principal, case, "case.create" if created else "case.update", now, detail)
@@ -230,6 +231,13 @@ def _check_account(case: Case, a: CaseAccount) -> None:
         )
 
 
+def _touch(case: Case, now: dt.datetime) -> None:
+    """Mark the case changed: its row is updated and its version bumped, even when only an
+    account changed (so a form opened before the change becomes stale)."""
+    case.updated_at = now
+    flag_modified(case, "updated_at")
+
+
 def _flush(session: Session, case: Case) -> None:
     try:
         session.flush()
@@ -307,7 +315,7 @@ def _changed(
     now: dt.datetime,
     detail: dict[str, Any],
 ) -> CaseAccount:
-    case.updated_at = now  # bumps the case's version: open forms of it become stale
+    _touch(case, now)
     _flush(session, case)
     _audit(session, principal, case, action, now, {"account_id": account.id, **detail})
     return account
@@ -401,7 +409,7 @@ def record_solved(
         raise WorkflowError("say when the case was solved", field="solved_at")
     case.solved, case.solved_at, case.arrests = solved, solved_at if solved else None, arrests
     check(case, service.accounts_of(session=session, case_ids=[case.id])[case.id])
-    case.updated_at = now
+    _touch(case, now)
     _flush(session, case)
     detail = {"solved": solved, "solved_at": case.solved_at, "arrests": arrests}
     _audit(session, principal, case, "case.solved", now, detail)

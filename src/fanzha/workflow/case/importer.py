@@ -172,7 +172,7 @@ def import_cases(
         id_hashes=[r.id_hash for c in cases.values() for r in c.rows],
     )
     for group in cases.values():
-        _save(session, principal, group, residents, clocks, now, report, bad)
+        _save(session, principal, group, residents, clocks, now, report, bad, reader.headers)
     bad += reader.rejects
     report.rows_read += len(reader.rejects)
     report.quarantined = len(bad)
@@ -246,6 +246,7 @@ def _save(
     now: dt.datetime,
     report: ImportReport,
     bad: list[tuple[int, str, str, str]],
+    headers: dict[str, str],
 ) -> None:
     values, id_hash = _merged(group)
     victim = residents.victim(phone=values.get("phone"), id_hash=id_hash, at=values["reported_at"])
@@ -266,6 +267,7 @@ def _save(
             )
     except (WorkflowError, ValidationError) as exc:
         column, reason = _why(exc)
+        column = headers.get(column, column)
         bad += [(r.row, column, reason, raw) for r, raw in zip(group.rows, group.raws, strict=True)]
         return
     report.accepted += len(group.rows)
