@@ -235,6 +235,80 @@ _ACTIONS = {
 }
 
 
+_DASHBOARD_WORDS: dict[str, tuple[str, str]] = {
+    "dashboard": ("数据看板", "Dashboard"),
+    "dash.period": ("统计周期", "Period"),
+    "dash.this_month": ("本月", "This month"),
+    "dash.last_month": ("上月", "Last month"),
+    "dash.this_year": ("本年", "This year"),
+    "dash.custom": ("自定义", "Custom"),
+    "dash.from": ("起", "From"),
+    "dash.to": ("止", "To"),
+    "dash.apply": ("查询", "Apply"),
+    "dash.all_stations": ("全部派出所", "All stations"),
+    "dash.all_types": ("全部类型", "All types"),
+    "dash.no_echarts": (
+        "图表组件未安装：运行 make assets（表格仍可查看）",
+        "Chart component not installed: run make assets (the tables below still work)",
+    ),
+    "dash.simulated": (
+        "含模拟历史数据（fanzha simulate-history），仅供演示与测试",
+        "Includes simulated history (fanzha simulate-history): for demos and tests only",
+    ),
+    "dash.mom": ("环比", "MoM"),
+    "dash.yoy": ("同比", "YoY"),
+    "dash.vs": ("对比", "vs"),
+    "dash.kpi.warnings": ("预警数", "Warnings"),
+    "dash.kpi.accuracy": ("预警准确率", "Warning accuracy"),
+    "dash.kpi.success": ("劝阻成功率", "Dissuasion success"),
+    "dash.kpi.on_time": ("按时处置率", "On-time rate"),
+    "dash.kpi.face_to_face": ("见面率", "Face-to-face rate"),
+    "dash.kpi.victimisation": ("预警后被骗率", "Post-warning victimisation"),
+    "dash.kpi.cases": ("发案数", "Cases"),
+    "dash.kpi.losses": ("损失金额（元）", "Losses (yuan)"),
+    "dash.kpi.solved": ("破案数", "Solved"),
+    "dash.kpi.arrests": ("抓获人数", "Arrests"),
+    "dash.kpi.frozen": ("冻结金额（元）", "Frozen (yuan)"),
+    "dash.kpi.returned": ("返还金额（元）", "Returned (yuan)"),
+    "dash.kpi.protected": ("止损金额（元，自报）", "Amount protected (yuan, self-reported)"),
+    "dash.trend": ("趋势", "Trend"),
+    "dash.date": ("日期", "Date"),
+    "dash.grain.day": ("按日", "per day"),
+    "dash.grain.week": ("按周", "per week"),
+    "dash.grain.month": ("按月", "per month"),
+    "dash.by_type": ("按诈骗类型", "By fraud type"),
+    "dash.by_source": ("按线索来源", "By source"),
+    "dash.by_level": ("按预警等级", "By level"),
+    "dash.ranking": ("派出所排名", "Station ranking"),
+    "dash.heatmap": ("时段分布（小时 × 星期）", "Hour × weekday"),
+    "dash.heat_warnings": ("预警", "Warnings"),
+    "dash.heat_cases": ("发案", "Cases"),
+    "dash.rules": ("规则命中与准确率", "Rules: hits and accuracy"),
+    "dash.rule": ("规则", "Rule"),
+    "dash.checkable": ("可核查", "Checkable"),
+    "dash.fraud_related": ("确认涉诈", "Fraud-related"),
+    "dash.weekday": ("星期", "Weekday"),
+    "dash.hour": ("时", "Hour"),
+    "dash.wd.0": ("周一", "Mon"),
+    "dash.wd.1": ("周二", "Tue"),
+    "dash.wd.2": ("周三", "Wed"),
+    "dash.wd.3": ("周四", "Thu"),
+    "dash.wd.4": ("周五", "Fri"),
+    "dash.wd.5": ("周六", "Sat"),
+    "dash.wd.6": ("周日", "Sun"),
+    "dash.good_up": (
+        "绿色＝向好，红色＝向差（发案、损失、被骗率下降为好）",
+        "green = better, red = worse (fewer cases, losses and victims is better)",
+    ),
+    "dash.source.detection": ("本地检测", "own detection"),
+    "dash.source.upstream": ("上级指令", "upstream lead"),
+    "dash.source.operator": ("运营商", "telecom operator"),
+    "dash.source.bank": ("银行", "bank"),
+    "dash.source.internet": ("互联网企业", "internet company"),
+    "dash.source.manual": ("人工录入", "entered by hand"),
+}
+
+
 def translator(lang: str) -> Callable[[str], str]:
     """``t(key)`` for one language; unknown keys come back unchanged.
 
@@ -265,7 +339,7 @@ _TRANSLATORS: dict[int, Callable[[str], str]] = {}
 
 def _lookup(index: int) -> Callable[[str], str]:
     def t(key: str) -> str:
-        for table in (_WORDS, _CASE_WORDS, _STATUS):
+        for table in (_WORDS, _CASE_WORDS, _STATUS, _DASHBOARD_WORDS):
             if key in table:
                 return table[key][index]
         if key.startswith("signal."):

@@ -1,0 +1,205 @@
+"""The leadership dashboard (领导驾驶舱): KPI tiles, trends, breakdowns, ranking, heat maps.
+
+``/dashboard`` renders the tiles and every table on the server (readable without JavaScript,
+printable); the charts are drawn in the browser by the vendored ECharts from the JSON
+endpoints under ``/dashboard/data/`` — the same cached answers the tables use. Needs the
+supervise permission (leaders, centre supervisors); a station-scoped principal would see only
+its own station. Each page view is audited (the JSON endpoints serve the page's charts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from fanzha.core import fraud_types
+from fanzha.errors import NotFoundError
+from fanzha.reporting import dashboard as data
+from fanzha.reporting.config import MetricsConfig, from_settings
+from fanzha.reporting.periods import Grain, previous, same_last_year
+from fanzha.web.deps import Db, Desk, Now, PagePrincipal
+from fanzha.web.render import language, render
+from fanzha.web.state import DeskState
+from fanzha.workflow.audit import service as audit
+from fanzha.workflow.roles import Permission, Principal
+from fanzha.workflow.station import service as stations
+
+router = APIRouter(include_in_schema=False)
+ECHARTS = Path(__file__).parent.parent / "static" / "vendor" / "echarts.min.js"
+_SETUP = threading.Lock()
+
+
+def echarts_installed() -> bool:
+    """Whether ``make assets`` has put ECharts into ``static/vendor``."""
+    return ECHARTS.is_file()
+
+
+def _cache(desk: DeskState, request: Request) -> data.DashboardCache:
+    state = request.app.state
+    with _SETUP:
+        if getattr(state, "dashboard_cache", None) is None:
+            state.dashboard_cache = data.DashboardCache()
+            state.dashboard_cfg = from_settings(desk.settings)
+    cache: data.DashboardCache = state.dashboard_cache
+    return cache
+
+
+def _query(request: Request, who: Principal, desk: DeskState) -> data.DashboardQuery:
+    who.require(Permission.SUPERVISE)
+    params = dict(request.query_params)
+    return data.parse_query(params, desk.clock().date(), forced_station=who.station)
+
+
+class _Charts:
+    """Computes (through the cache) the answers of one request's query."""
+
+    def __init__(self, request: Request, db: Session, desk: DeskState, q: data.DashboardQuery):
+        self.db, self.q, self.now = db, q, desk.clock()
+        self.lang = language(request)
+        self.cache = _cache(desk, request)
+        self.cfg: MetricsConfig = request.app.state.dashboard_cfg
+
+    def get(self, name: str, compute: Callable[[], Any]) -> Any:
+        return self.cache.get(self.db, (name, self.lang, self.q.key), compute)
+
+    def kpis(self) -> Any:
+        return self.get("kpis", lambda: data.kpis(self.db, self.q, self.cfg, self.now))
+
+    def trend(self, grain: Grain | None = None) -> Any:
+        return self.get(
+            f"trend:{grain}", lambda: data.trend(self.db, self.q, self.cfg, self.now, grain)
+        )
+
+    def breakdown(self, dimension: str) -> Any:
+        if dimension not in data.BREAKDOWNS:
+            raise NotFoundError("no such breakdown", dimension=dimension)
+        return self.get(
+            f"breakdown:{dimension}",
+            lambda: data.breakdown(self.db, self.q, self.cfg, self.now, dimension, self.lang),
+        )
+
+    def stations(self) -> Any:
+        return self.get(
+            "stations", lambda: data.stations(self.db, self.q, self.cfg, self.now, self.lang)
+        )
+
+    def rules(self) -> Any:
+        return self.get("rules", lambda: data.rules(self.db, self.q, self.cfg, self.now, self.lang))
+
+    def heatmap(self) -> Any:
+        return self.get("heatmap", lambda: data.heatmap(self.db, self.q))
+
+
+def _custom_dates(q: data.DashboardQuery) -> dict[str, str]:
+    if q.choice != "custom":
+        return {}
+    last = q.period.end - dt.timedelta(days=1)
+    return {"from": q.period.start.date().isoformat(), "to": last.date().isoformat()}
+
+
+def _query_string(q: data.DashboardQuery) -> str:
+    args = {"period": q.choice, **_custom_dates(q)}
+    if q.station:
+        args["station"] = q.station
+    if q.fraud_type:
+        args["type"] = q.fraud_type
+    return urlencode(args)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard_page(request: Request, db: Db, desk: Desk, who: PagePrincipal, now: Now) -> Response:
+    """KPI tiles with 环比/同比, charts and their tables for the chosen period and filters."""
+    q = _query(request, who, desk)
+    charts = _Charts(request, db, desk, q)
+    context = {
+        "q": q,
+        "qs": _query_string(q),
+        "custom_from": _custom_dates(q).get("from", ""),
+        "custom_to": _custom_dates(q).get("to", ""),
+        "previous": previous(q.period).label,
+        "year_ago": same_last_year(q.period).label,
+        "kpis": charts.kpis(),
+        "trend": charts.trend(),
+        "breakdowns": {d: charts.breakdown(d) for d in data.BREAKDOWNS},
+        "ranking": charts.stations(),
+        "rules": charts.rules(),
+        "heatmap": charts.heatmap(),
+        "heat_table": _heat_table(charts.heatmap()["warnings"]),
+        "stations": stations.list_all(session=db),
+        "types": fraud_types.TYPES,
+        "choices": data.CHOICES,
+        "simulated": charts.get("simulated", lambda: data.has_simulated_history(db)),
+        "echarts": echarts_installed(),
+    }
+    desk.views.append(
+        session=db,
+        entry=audit.Entry(
+            actor=who.label,
+            action="view",
+            object_type="dashboard",
+            object_id=q.period.label,
+            at=now,
+            detail={"station": q.station, "type": q.fraud_type},
+        ),
+    )
+    return render(request, "dashboard.html", context)
+
+
+def _heat_table(cells: list[list[int]]) -> list[list[int]]:
+    """7 rows (Monday first) × 24 hours of counts, for the table under the heat map."""
+    table = [[0] * 24 for _ in range(7)]
+    for hour, weekday, count in cells:
+        table[weekday][hour] = count
+    return table
+
+
+def _json(answer: Any) -> JSONResponse:
+    return JSONResponse(answer, headers={"Cache-Control": "private, max-age=30"})
+
+
+@router.get("/dashboard/data/kpis")
+def kpis_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
+    """The KPI tiles with month-on-month and year-on-year changes."""
+    return _json(_Charts(request, db, desk, _query(request, who, desk)).kpis())
+
+
+@router.get("/dashboard/data/trend")
+def trend_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
+    """Warnings and cases per day/week/month (``grain`` chooses; default by length)."""
+    raw = request.query_params.get("grain")
+    grain = Grain(raw) if raw in ("day", "week", "month") else None
+    return _json(_Charts(request, db, desk, _query(request, who, desk)).trend(grain))
+
+
+@router.get("/dashboard/data/breakdown/{dimension}")
+def breakdown_data(
+    dimension: str, request: Request, db: Db, desk: Desk, who: PagePrincipal
+) -> Response:
+    """Warnings and rates by fraud type, source or level."""
+    return _json(_Charts(request, db, desk, _query(request, who, desk)).breakdown(dimension))
+
+
+@router.get("/dashboard/data/stations")
+def stations_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
+    """The station ranking."""
+    return _json(_Charts(request, db, desk, _query(request, who, desk)).stations())
+
+
+@router.get("/dashboard/data/heatmap")
+def heatmap_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
+    """Warnings and cases per hour of day × weekday (Monday = 0)."""
+    return _json(_Charts(request, db, desk, _query(request, who, desk)).heatmap())
+
+
+@router.get("/dashboard/data/rules")
+def rules_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
+    """Which rules produce fraud-related warnings."""
+    return _json(_Charts(request, db, desk, _query(request, who, desk)).rules())
