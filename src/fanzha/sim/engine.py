@@ -13,6 +13,7 @@ import pyarrow as pa
 from fanzha.core.phone import display
 from fanzha.core.schemas import KINDS
 from fanzha.sim import events, names, scripts
+from fanzha.sim.cases import write_cases
 from fanzha.sim.catalog import build_pools
 from fanzha.sim.city import City, build_city, registry_rows
 from fanzha.sim.cold import cold_contacts
@@ -63,6 +64,7 @@ def simulate(config: SimConfig, out: Path) -> SimSummary:
     truth = _write_indicators(config, writer, actors, ops, used_numbers(fraud, t0, t1))
     _write_tables(config, writer, city, ops, targets, visitor_targets(city, contacts, t0, t1))
     _write_targets(writer, city, ops, targets)
+    write_cases(config, out, city, ops, targets, fraud["transfers"])  # DIR/cases.csv
     writer.ground_truth(
         "hard_negatives",
         ("phone", "kind", "note"),
