@@ -63,12 +63,23 @@ def demo(
     print_result(result)
     intake = store_warnings(settings, result)
     console.print(f"{intake.created} warnings handed to the desk")
+    import_simulated_cases(settings, sim_dir / "cases.csv")
     console.rule("5/5 效果评估 evaluate (against the simulator's ground truth)")
     store = EventStore(settings.data_dir)
     figures = evaluate(load_truth(sim_dir), facts_of(result), residents_by_phone(store))
     print_evaluation(figures, console)
     if serve:
         start_desk(settings, port)
+
+
+def import_simulated_cases(settings: Settings, path: Path) -> None:
+    """The simulated case reports into the registry (linked to residents and warnings)."""
+    from fanzha.cli.cases import print_report, run_import
+
+    if not path.is_file() or len(path.read_bytes().splitlines()) < 2:
+        console.print("no simulated case reports (no victim paid a fraud account)")
+        return
+    print_report(run_import(settings, path))
 
 
 def start_desk(settings: Settings, port: int) -> None:
