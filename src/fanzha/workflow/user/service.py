@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from fanzha.errors import ConflictError, NotFoundError, WorkflowError
@@ -17,6 +19,7 @@ from fanzha.workflow.clock import utc_now
 from fanzha.workflow.roles import STATION_ROLES, Principal, Role, api_principal
 from fanzha.workflow.user.models import ApiKey, User, UserCreate
 
+logger = logging.getLogger(__name__)
 _HASHER = PasswordHasher()
 # A hash to verify against when the user does not exist, so timing does not reveal names.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password-0")
@@ -151,14 +154,17 @@ def _touch(session: Session, key: ApiKey, now: dt.datetime) -> None:
     stale = now - LAST_USED_RESOLUTION
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    with engine.connect() as conn:
-        conn.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key.id)
-            .where(or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < stale))
-            .values(last_used_at=now)
-        )
-        conn.commit()
+    try:
+        with engine.connect() as conn:
+            conn.execute(
+                update(ApiKey)
+                .where(ApiKey.id == key.id)
+                .where(or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < stale))
+                .values(last_used_at=now)
+            )
+            conn.commit()
+    except SQLAlchemyError:  # informational only: a busy database must not fail the request
+        logger.warning("could not record the last use of API key %s", key.id, exc_info=True)
 
 
 def list_api_keys(*, session: Session) -> list[ApiKey]:
