@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     report_victimisation_days: int = Field(
         30, ge=1, description="a case this many days after a warning counts as victimisation"
     )
+    # --- retention of personal data (docs/retention.md) ---
+    retention_days: int = Field(
+        365, ge=1, description="personal data of closed warnings and cases is purged after this"
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

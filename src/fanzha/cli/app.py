@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "desk",
     "cases",
     "history",
+    "retention",
     "report",
 )
 

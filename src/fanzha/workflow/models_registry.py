@@ -6,6 +6,7 @@ from fanzha.workflow.candidate import models as candidate_models  # noqa: F401
 from fanzha.workflow.case import models as case_models
 from fanzha.workflow.outcome import models as outcome_models
 from fanzha.workflow.restriction import models as restriction_models
+from fanzha.workflow.retention import models as retention_models
 from fanzha.workflow.station import models as station_models
 from fanzha.workflow.user import models as user_models
 from fanzha.workflow.warning import models as warning_models
@@ -16,6 +17,7 @@ __all__ = [
     "case_models",
     "outcome_models",
     "restriction_models",
+    "retention_models",
     "station_models",
     "user_models",
     "warning_models",

@@ -1,0 +1,225 @@
+"""Keyword-only database functions of the purge: which rows are due, and purging a batch.
+
+A record is *old enough* (``cutoff`` = as-of date minus the retention period):
+
+- a **warning** when it is closed (``is_open`` false: closed by an outcome or transferred
+  out) with ``closed_at`` before the cutoff, and no *active* protective stop-payment holds
+  (the person must still be able to appeal it);
+- a **case** when its latest date — report, solution, and every payee account's payment,
+  stop-payment, freeze and return — is before the cutoff, and its frozen money has all been
+  returned (the victim must stay reachable until then).
+
+A warning and a case of the same person (the case names the warning's resident id or phone)
+are purged together: each is *due* only when it and every not-yet-purged linked record of the
+other kind are old enough; otherwise it is *held* (and counted). So post-warning
+victimisation, which joins them by resident id or phone, never loses a pair halfway. Rows
+already in ``retention_purged`` are never due again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from fanzha.workflow.action.models import Action
+from fanzha.workflow.case.models import Case, CaseAccount
+from fanzha.workflow.outcome.models import Outcome
+from fanzha.workflow.restriction.models import Appeal, Restriction, RestrictionStatus
+from fanzha.workflow.retention import tokens
+from fanzha.workflow.retention.models import PurgedRow
+from fanzha.workflow.retention.scrub import mask_account, scrub_details, scrub_reasons
+from fanzha.workflow.warning.models import EarlyWarning
+
+__all__ = [
+    "count_due",
+    "due_cases",
+    "due_warnings",
+    "held_counts",
+    "purge_cases",
+    "purge_warnings",
+    "purged_counts",
+]
+
+# Entities are ``EarlyWarning``/``Case`` or aliases of them (typed loosely: SQLAlchemy's
+# aliases are not the mapped classes for mypy).
+_W = Any
+_C = Any
+
+
+def _not_purged(table: str, row_id: Any) -> ColumnElement[bool]:
+    return ~exists().where(PurgedRow.table_name == table, PurgedRow.row_id == row_id)
+
+
+def _linked(w: _W, c: _C) -> ColumnElement[bool]:
+    """The case names the warning's person (purged rows never match: their ids are tokens)."""
+    return or_(c.victim_resident_id == w.resident_id, c.victim_phone == w.phone)
+
+
+def _warning_old(w: _W, cutoff: dt.datetime) -> ColumnElement[bool]:
+    active = exists().where(
+        Restriction.warning_id == w.id, Restriction.status == RestrictionStatus.ACTIVE.value
+    )
+    closed = and_(w.is_open.is_(False), w.closed_at.is_not(None), w.closed_at < cutoff)
+    return and_(closed, ~active)  # written NULL-safe: a NOT over NULL would hide rows
+
+
+def _case_dates_old(c: _C, cutoff: dt.datetime) -> ColumnElement[bool]:
+    """Report, solution and every account date before the cutoff."""
+    a = aliased(CaseAccount)
+    times = (a.paid_at, a.stop_requested_at, a.stop_expires_at, a.frozen_at, a.returned_at)
+    recent_account = exists().where(a.case_id == c.id, or_(*(t >= cutoff for t in times)))
+    solved_recently = and_(c.solved_at.is_not(None), c.solved_at >= cutoff)
+    return and_(c.reported_at < cutoff, ~solved_recently, ~recent_account)
+
+
+def _case_old(c: _C, cutoff: dt.datetime) -> ColumnElement[bool]:
+    b = aliased(CaseAccount)
+    money_owed = exists().where(b.case_id == c.id, b.frozen_fen > b.returned_fen)
+    return and_(_case_dates_old(c, cutoff), ~money_owed)
+
+
+def _warning_due(w: _W, cutoff: dt.datetime) -> ColumnElement[bool]:
+    c = aliased(Case)
+    blocking = exists().where(_linked(w, c), ~_case_old(c, cutoff))
+    return _warning_old(w, cutoff) & ~blocking
+
+
+def _case_due(c: _C, cutoff: dt.datetime) -> ColumnElement[bool]:
+    w = aliased(EarlyWarning)
+    blocking = exists().where(_linked(w, c), ~_warning_due(w, cutoff))
+    return _case_old(c, cutoff) & ~blocking
+
+
+def due_warnings(
+    *, session: Session, cutoff: dt.datetime, after_id: int = 0, limit: int = 500
+) -> list[int]:
+    """Ids of warnings due for purging, in id order, after ``after_id``."""
+    w = EarlyWarning
+    query = (
+        select(w.id)
+        .where(_warning_due(w, cutoff), _not_purged("warnings", w.id), w.id > after_id)
+        .order_by(w.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def due_cases(
+    *, session: Session, cutoff: dt.datetime, after_id: int = 0, limit: int = 500
+) -> list[int]:
+    """Ids of cases due for purging, in id order, after ``after_id`` (purge warnings first)."""
+    query = (
+        select(Case.id)
+        .where(_case_due(Case, cutoff), _not_purged("cases", Case.id), Case.id > after_id)
+        .order_by(Case.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def _count(session: Session, entity: Any, *where: ColumnElement[bool]) -> int:
+    return int(session.scalar(select(func.count()).select_from(entity).where(*where)) or 0)
+
+
+def count_due(*, session: Session, cutoff: dt.datetime) -> dict[str, int]:
+    """How many warnings and cases a purge at this cutoff would purge (for ``--dry-run``)."""
+    w, c = EarlyWarning, Case
+    return {
+        "warnings": _count(session, w, _warning_due(w, cutoff), _not_purged("warnings", w.id)),
+        "cases": _count(session, c, _case_due(c, cutoff), _not_purged("cases", c.id)),
+    }
+
+
+def held_counts(*, session: Session, cutoff: dt.datetime) -> dict[str, int]:
+    """Closed before the cutoff but held back (active restriction, money owed, linked record)."""
+    w, c = EarlyWarning, Case
+    old_w = (w.is_open.is_(False), w.closed_at < cutoff, _not_purged("warnings", w.id))
+    old_c = (_case_dates_old(c, cutoff), _not_purged("cases", c.id))
+    return {
+        "warnings_held": _count(session, w, *old_w, ~_warning_due(w, cutoff)),
+        "cases_held": _count(session, c, *old_c, ~_case_due(c, cutoff)),
+    }
+
+
+def purged_counts(*, session: Session) -> dict[str, int]:
+    """Rows purged so far, per table."""
+    rows = session.execute(
+        select(PurgedRow.table_name, func.count()).group_by(PurgedRow.table_name)
+    )
+    return {str(table): int(n) for table, n in rows}
+
+
+def purge_warnings(
+    *, session: Session, ids: list[int], run_id: int, now: dt.datetime
+) -> Counter[str]:
+    """Purge the personal data of these warnings and of their actions, outcomes, restrictions."""
+    counts: Counter[str] = Counter()
+    placeholders: dict[int, str] = {}
+    for warning in session.scalars(select(EarlyWarning).where(EarlyWarning.id.in_(ids))):
+        token = tokens.for_resident(
+            session=session, resident_id=warning.resident_id, phone=warning.phone, now=now
+        )
+        placeholders[warning.id] = token
+        warning.resident_id, warning.phone = token, None
+        warning.reasons = scrub_reasons(warning.reasons)
+        counts["warnings"] += 1
+    for action in session.scalars(select(Action).where(Action.warning_id.in_(ids))):
+        action.note, action.details = "", scrub_details(action.details)
+        counts["actions"] += 1
+    result = session.execute(update(Outcome).where(Outcome.warning_id.in_(ids)).values(note=""))
+    counts["outcomes"] += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    counts.update(_purge_restrictions(session, placeholders))
+    _mark(session, "warnings", ids, run_id, now)
+    session.flush()
+    return counts
+
+
+def _purge_restrictions(session: Session, placeholders: dict[int, str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    query = select(Restriction).where(Restriction.warning_id.in_(list(placeholders)))
+    for restriction in session.scalars(query):
+        restriction.resident_id = placeholders[restriction.warning_id]
+        restriction.reason = restriction.notice = ""
+        restriction.lift_reason = "" if restriction.lift_reason is not None else None
+        counts["restrictions"] += 1
+    appeals = select(Appeal).join(Restriction, Appeal.restriction_id == Restriction.id)
+    for appeal in session.scalars(appeals.where(Restriction.warning_id.in_(list(placeholders)))):
+        appeal.text = ""
+        appeal.decision_note = "" if appeal.decision_note is not None else None
+        counts["appeals"] += 1
+    return counts
+
+
+def purge_cases(*, session: Session, ids: list[int], run_id: int, now: dt.datetime) -> Counter[str]:
+    """Purge the victims' phones and ids, notes, and mask the payee accounts of these cases."""
+    counts: Counter[str] = Counter()
+    for case in session.scalars(select(Case).where(Case.id.in_(ids))):
+        case.victim_resident_id = _case_placeholder(session, case, now)
+        case.victim_phone, case.note = None, ""
+        counts["cases"] += 1
+    for account in session.scalars(select(CaseAccount).where(CaseAccount.case_id.in_(ids))):
+        account.account = mask_account(account.account)
+        counts["case_accounts"] += 1
+    _mark(session, "cases", ids, run_id, now)
+    session.flush()
+    return counts
+
+
+def _case_placeholder(session: Session, case: Case, now: dt.datetime) -> str | None:
+    if case.victim_resident_id:
+        return tokens.for_resident(
+            session=session, resident_id=case.victim_resident_id, phone=case.victim_phone, now=now
+        )
+    if case.victim_phone is not None:
+        return tokens.for_phone(session=session, phone=case.victim_phone, now=now)
+    return None
+
+
+def _mark(session: Session, table: str, ids: list[int], run_id: int, now: dt.datetime) -> None:
+    session.add_all(
+        PurgedRow(table_name=table, row_id=row_id, run_id=run_id, purged_at=now) for row_id in ids
+    )
