@@ -111,7 +111,8 @@ def simulate_history(
     """Write the history; :class:`ConflictError` if one is there and ``replace`` is false."""
     started = time.perf_counter()
     end = (config.end or local_now()).replace(microsecond=0)
-    start = months_before(end, config.months)
+    # midnight: drawn times are offsets from the start, so hours of day stay hours of day
+    start = months_before(end, config.months).replace(hour=0, minute=0, second=0)
     summary = HistorySummary(start=start, end=end)
     rng = np.random.default_rng(config.seed)
     city = build_city(config, rng)

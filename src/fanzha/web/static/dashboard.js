@@ -63,7 +63,7 @@
     return {
       title: { text: WORDS[which], left: "center", textStyle: { fontSize: 13 } },
       tooltip: { position: "top" },
-      grid: { left: 50, right: 20, bottom: 60, top: 30 },
+      grid: { left: 50, right: 20, bottom: 80, top: 30 },
       xAxis: { type: "category", data: HOURS, splitArea: { show: true } },
       yAxis: { type: "category", data: WORDS.weekdays, inverse: true, splitArea: { show: true } },
       visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120 },
