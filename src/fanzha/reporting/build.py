@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -82,6 +82,7 @@ class Context:
     as_of: dt.datetime
     lang: str
     rule_label: Labeller
+    summaries: dict[Period, Summary] = field(default_factory=dict)
 
     def t(self, key: str, **values: object) -> str:
         return translator(self.lang)(key, **values)
@@ -171,7 +172,9 @@ BUILDERS: dict[str, Callable[[Context], list[Section]]] = {
 
 # --- key figures and comparisons ---------------------------------------------------------------
 def _summary(ctx: Context, period: Period) -> Summary:
-    return metrics.summary(ctx.session, period, None, ctx.cfg, as_of=ctx.as_of)
+    if period not in ctx.summaries:  # the key figures and 两升两降 share them
+        ctx.summaries[period] = metrics.summary(ctx.session, period, None, ctx.cfg, as_of=ctx.as_of)
+    return ctx.summaries[period]
 
 
 def _key_section(ctx: Context, *, compare: bool) -> Section:
