@@ -89,7 +89,8 @@ def print_report(report: ImportReport) -> None:
     console.print(
         f"[green]✓[/] cases {report.file.name}: read {report.rows_read:,} · "
         f"accepted {report.accepted:,} · quarantined {report.quarantined:,} · "
-        f"cases new {report.cases_new:,}, updated {report.cases_updated:,} · "
+        f"cases new {report.cases_new:,}, updated {report.cases_updated:,}, "
+        f"unchanged {report.cases_unchanged:,} · "
         f"accounts {report.accounts:,} · linked to residents {report.residents_linked:,}, "
         f"to warnings {report.warnings_linked:,}"
     )

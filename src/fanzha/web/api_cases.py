@@ -52,7 +52,7 @@ def list_cases(
     "/cases",
     response_model=CaseRead,
     status_code=201,
-    responses={200: {"description": "an existing case (same case_no) was updated"}},
+    responses={200: {"description": "an existing case (same case_no): updated or unchanged"}},
 )
 def save_case(
     data: CaseCreate, response: Response, db: Db, desk: Desk, who: ApiPrincipal, now: Now
@@ -60,11 +60,11 @@ def save_case(
     """Create or update a case by ``case_no`` (accounts by account number); validated and
     audited like an entry on the desk."""
     clocks = clocks_of(desk)
-    case, created = flows.save(
+    case, outcome = flows.save(
         session=db, principal=who, data=data, clocks=clocks, now=now, source="api"
     )
     db.commit()
-    if not created:
+    if outcome != "created":
         response.status_code = 200
     accounts = service.accounts_of(session=db, case_ids=[case.id])[case.id]
     return service.case_read(case, accounts, clocks)

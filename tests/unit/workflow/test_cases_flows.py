@@ -52,8 +52,8 @@ def test_case_save_twice_updates_without_duplicates(
 ) -> None:
     op = desk.user("op", Role.CENTRE_OPERATOR)
     with factory.begin() as s:
-        case, created = flows.save(session=s, principal=op, data=_data(), clocks=CLOCKS, now=NOW)
-        assert created and case.loss_fen == 3_000_050  # loss defaults to the sum paid
+        case, outcome = flows.save(session=s, principal=op, data=_data(), clocks=CLOCKS, now=NOW)
+        assert outcome == "created" and case.loss_fen == 3_000_050  # loss defaults to the sum paid
         assert case.fraud_type == "impersonate_police" and case.victim_phone == 8613800000007
     more = [
         AccountCreate(
@@ -62,10 +62,16 @@ def test_case_save_twice_updates_without_duplicates(
         AccountCreate(account="6217000033334444", paid="5000"),
     ]
     with factory.begin() as s:
-        case, created = flows.save(
+        case, outcome = flows.save(
             session=s, principal=op, data=_data(loss="40000", accounts=more), clocks=CLOCKS, now=NOW
         )
-        assert not created and case.loss_fen == 4_000_000
+        assert outcome == "updated" and case.loss_fen == 4_000_000
+        version = case.version_id
+    with factory.begin() as s:
+        case, outcome = flows.save(
+            session=s, principal=op, data=_data(loss="40000", accounts=more), clocks=CLOCKS, now=NOW
+        )
+        assert outcome == "unchanged" and case.version_id == version
     with factory() as s:
         assert _count(s, Case) == 1 and _count(s, CaseAccount) == 2
         first = s.scalar(select(CaseAccount).where(CaseAccount.account == "6222000011112222"))

@@ -135,10 +135,10 @@ async def new_case(
     form = _form(await request.form())
     try:
         data = _case_data(form, desk)
-        case, created = flows.save(
+        case, outcome = flows.save(
             session=db, principal=who, data=data, clocks=clocks_of(desk), now=now
         )
-        if not created:
+        if outcome != "created":
             raise WorkflowError("a case with this number exists already", case_no=data.case_no)
         db.commit()
     except (WorkflowError, ValidationError, ValueError) as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from fanzha.workflow.station import service as stations
 from fanzha.workflow.warning.models import EarlyWarning
 
 __all__ = [
+    "SaveOutcome",
     "Victim",
     "add_account",
     "check",
@@ -49,6 +50,9 @@ class Victim:
     age: int | None = None
 
 
+SaveOutcome = Literal["created", "updated", "unchanged"]
+
+
 def save(
     *,
     session: Session,
@@ -58,11 +62,12 @@ def save(
     now: dt.datetime,
     source: str = "manual",
     victim: Victim | None = None,
-) -> tuple[Case, bool]:
-    """Create or update the case ``data.case_no``; returns the case and whether it is new."""
+) -> tuple[Case, SaveOutcome]:
+    """Create or update the case ``data.case_no``. A resend that changes nothing is
+    ``unchanged``: no audit record, no new version."""
     principal.require(Permission.CASE_EDIT)
     case = session.scalar(select(Case).where(Case.case_no == data.case_no))
-    created = case is None
+    before = None
     if case is None:
         case = Case(
             case_no=data.case_no,
@@ -76,6 +81,8 @@ def save(
         session.add(case)
     elif principal.station is not None and case.station != principal.station:
         raise NotFoundError("the case number belongs to a case outside your scope")
+    else:
+        before = _state(case, service.accounts_of(session=session, case_ids=[case.id])[case.id])
     _fill(session, case, data, victim or Victim())
     if principal.station is not None and case.station != principal.station:
         raise WorkflowError("you may only enter cases of your own station", station=case.station)
@@ -83,11 +90,29 @@ def save(
     if data.loss_fen is None:
         case.loss_fen = max(case.loss_fen or 0, sum(a.paid_fen for a in accounts))
     check(case, accounts)
+    if before is not None and before == _state(case, accounts):
+        return case, "unchanged"
     _touch(case, now)
     _flush(session, case)
+    outcome: SaveOutcome = "created" if before is None else "updated"
     detail = {"case_no": case.case_no, "source": source, "accounts": len(data.accounts)}
-    _audit(session, principal, case, "case.create" if created else "case.update", now, detail)
-    return case, created
+    _audit(
+        session, principal, case, f"case.{'create' if before is None else 'update'}", now, detail
+    )
+    return case, outcome
+
+
+_BOOKKEEPING = frozenset({"created_at", "updated_at", "version_id"})
+
+
+def _state(case: Case, accounts: list[CaseAccount]) -> tuple[object, ...]:
+    """The values a save could change, to tell a real update from a resend."""
+
+    def values(obj: Case | CaseAccount) -> tuple[object, ...]:
+        attrs = obj.__mapper__.column_attrs
+        return tuple(getattr(obj, a.key) for a in attrs if a.key not in _BOOKKEEPING)
+
+    return values(case), frozenset(values(a) for a in accounts)
 
 
 def _fill(session: Session, case: Case, data: CaseCreate, victim: Victim) -> None:

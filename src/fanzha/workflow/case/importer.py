@@ -53,6 +53,7 @@ class ImportReport:
     quarantined: int = 0
     cases_new: int = 0
     cases_updated: int = 0
+    cases_unchanged: int = 0  # re-imported as they were: no audit record, no new version
     accounts: int = 0
     residents_linked: int = 0
     warnings_linked: int = 0
@@ -256,7 +257,7 @@ def _save(
             {**values, "resident_id": victim.resident_id, "accounts": accounts}
         )
         with session.begin_nested():
-            case, created = flows.save(
+            case, outcome = flows.save(
                 session=session,
                 principal=principal,
                 data=data,
@@ -271,8 +272,9 @@ def _save(
         bad += [(r.row, column, reason, raw) for r, raw in zip(group.rows, group.raws, strict=True)]
         return
     report.accepted += len(group.rows)
-    report.cases_new += int(created)
-    report.cases_updated += int(not created)
+    report.cases_new += int(outcome == "created")
+    report.cases_updated += int(outcome == "updated")
+    report.cases_unchanged += int(outcome == "unchanged")
     report.accounts += len(accounts)
     report.residents_linked += int(case.victim_resident_id is not None)
     report.warnings_linked += int(case.warning_id is not None)
