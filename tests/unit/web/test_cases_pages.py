@@ -245,3 +245,40 @@ def test_api_without_cases_scope_is_forbidden(app: FastAPI) -> None:
     )
     assert response.status_code == 403
     assert client.get("/api/v1/cases", headers=headers).status_code == 403
+
+
+def test_reveal_account_needs_purpose_and_is_audited(app: FastAPI, browser: Browser) -> None:
+    cid = add_case(app, accounts=[{"account": "6222000011112222", "paid_fen": 1_000_000}])
+    with app.state.desk.factory() as s:
+        aid = s.scalar(select(CaseAccount.id).where(CaseAccount.case_id == cid))
+    browser.login("officer")  # S1, holds reveal
+    short = browser.post(f"/cases/{cid}/accounts/{aid}/reveal", {"purpose": "x"})
+    assert short.status_code == 422 and "6222000011112222" not in short.text
+    shown = browser.post(f"/cases/{cid}/accounts/{aid}/reveal", {"purpose": "办理紧急止付"})
+    assert shown.status_code == 200 and "6222000011112222" in shown.text
+    phone = browser.post(f"/cases/{cid}/reveal", {"purpose": "回拨核实情况"})
+    assert "13812345678" in phone.text
+    with app.state.desk.factory() as s:
+        records = list(
+            s.scalars(
+                select(AuditRecord).where(AuditRecord.action == "reveal").order_by(AuditRecord.id)
+            )
+        )
+    assert [r.detail["field"] for r in records] == ["account", "phone"]
+    assert records[0].detail["purpose"] == "办理紧急止付" and records[0].object_type == "case"
+
+
+def test_reveal_forbidden_without_permission_and_hidden_outside_station(
+    app: FastAPI, browser: Browser
+) -> None:
+    other = add_case(app, station="S2", accounts=[{"account": "6222000011112222", "paid_fen": 1}])
+    with app.state.desk.factory() as s:
+        aid = s.scalar(select(CaseAccount.id).where(CaseAccount.case_id == other))
+    browser.login("officer")
+    assert (
+        browser.post(f"/cases/{other}/accounts/{aid}/reveal", {"purpose": "办理止付"}).status_code
+        == 404
+    )
+    leader = Browser(app)
+    leader.login("leader")
+    assert leader.post(f"/cases/{other}/reveal", {"purpose": "看看号码"}).status_code == 403

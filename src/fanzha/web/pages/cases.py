@@ -206,6 +206,8 @@ def _detail(
         "error": None,
         "error_kind": "invalid",
         "can_edit": who.can(Permission.CASE_EDIT),
+        "can_reveal": who.can(Permission.REVEAL),
+        "revealed": {},
         **extra,
     }
     return render(request, "case_detail.html", context, status_code)
@@ -257,6 +259,56 @@ async def add_account(
     except (WorkflowError, ValidationError, ValueError) as exc:
         return _failed(request, db, desk, who, case_id, exc, form)
     return _back(case_id)
+
+
+@router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
+async def reveal_phone(
+    request: Request, case_id: int, db: Db, desk: Desk, who: PagePrincipal, now: Now, _: Csrf
+) -> Response:
+    """Show the victim's full phone once, after recording the purpose in the audit log."""
+    return await _reveal(request, case_id, None, db, desk, who, now)
+
+
+@router.post("/cases/{case_id}/accounts/{account_id}/reveal", response_class=HTMLResponse)
+async def reveal_account(
+    request: Request,
+    case_id: int,
+    account_id: int,
+    db: Db,
+    desk: Desk,
+    who: PagePrincipal,
+    now: Now,
+    _: Csrf,
+) -> Response:
+    """Show a full account number once (e.g. to file a stop-payment), purpose audited."""
+    return await _reveal(request, case_id, account_id, db, desk, who, now)
+
+
+async def _reveal(
+    request: Request,
+    case_id: int,
+    account_id: int | None,
+    db: Db,
+    desk: Desk,
+    who: Principal,
+    now: dt.datetime,
+) -> Response:
+    form = _form(await request.form())
+    form["_reveal"] = str(account_id or "phone")
+    try:
+        shown = flows.reveal(
+            session=db,
+            principal=who,
+            case_id=case_id,
+            account_id=account_id,
+            purpose=form.get("purpose", ""),
+            now=now,
+        )
+        db.commit()
+    except WorkflowError as exc:
+        return _failed(request, db, desk, who, case_id, exc, form)
+    case = service.get(session=db, principal=who, case_id=case_id)
+    return _detail(request, db, desk, who, case, {"revealed": {form["_reveal"]: shown}})
 
 
 @router.post("/cases/{case_id}/accounts/{account_id}/{step}")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from fanzha.core import phone
 from fanzha.errors import ConflictError, NotFoundError, WorkflowError
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.case import service
@@ -35,6 +36,7 @@ __all__ = [
     "record_return",
     "record_solved",
     "record_stop",
+    "reveal",
     "save",
     "view",
 ]
@@ -439,3 +441,31 @@ def record_solved(
     detail = {"solved": solved, "solved_at": case.solved_at, "arrests": arrests}
     _audit(session, principal, case, "case.solved", now, detail)
     return case
+
+
+def reveal(
+    *,
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    purpose: str,
+    now: dt.datetime,
+    account_id: int | None = None,
+) -> str:
+    """The victim's full phone (``account_id`` None) or a full account number, for an action
+    such as filing a stop-payment; the purpose is audited."""
+    principal.require(Permission.REVEAL)
+    if len(purpose.strip()) < 4:
+        raise WorkflowError("give the purpose of unmasking (at least 4 characters)")
+    if account_id is None:
+        case = service.get(session=session, principal=principal, case_id=case_id)
+        shown = phone.display(case.victim_phone) if case.victim_phone else "—"
+    else:
+        case, account = service.get_account(
+            session=session, principal=principal, case_id=case_id, account_id=account_id
+        )
+        shown = account.account
+    field = "phone" if account_id is None else "account"
+    detail = {"field": field, "account_id": account_id, "purpose": purpose.strip()}
+    _audit(session, principal, case, "reveal", now, detail)
+    return shown
