@@ -16,6 +16,7 @@ import typer
 
 from fanzha.cli.common import console, settings_with
 from fanzha.cli.detect import print_result, store_warnings
+from fanzha.cli.history import add_demo_history
 from fanzha.cli.ingest import ingest_options, progress_bar
 from fanzha.detection.keyword_scorer import KeywordScorer
 from fanzha.detection.pipeline import run_detection
@@ -40,6 +41,11 @@ def demo(
     ),
     serve: bool = typer.Option(True, help="start the warning desk at the end"),
     port: int = typer.Option(8000, help="desk port"),
+    history: bool = typer.Option(
+        True, help="add simulated months of desk history so the dashboards have a past"
+    ),
+    history_residents: int = typer.Option(100_000, help="city size of the simulated history"),
+    history_months: int = typer.Option(3, help="months of simulated history"),
 ) -> None:
     """Simulate a city, ingest, detect, evaluate, then serve the desk with demo logins."""
     shutil.rmtree(folder, ignore_errors=True)
@@ -64,6 +70,9 @@ def demo(
     intake = store_warnings(settings, result)
     console.print(f"{intake.created} warnings handed to the desk")
     import_simulated_cases(settings, sim_dir / "cases.csv")
+    if history:
+        console.rule("模拟历史 simulated history (labelled as such on the dashboards)")
+        add_demo_history(settings, residents=history_residents, months=history_months, seed=seed)
     console.rule("5/5 效果评估 evaluate (against the simulator's ground truth)")
     store = EventStore(settings.data_dir)
     figures = evaluate(load_truth(sim_dir), facts_of(result), residents_by_phone(store))

@@ -9,9 +9,11 @@ import typer
 
 from fanzha.cli.common import settings_with
 from fanzha.errors import ConfigError
+from fanzha.settings import Settings
 from fanzha.sim.history import HistoryConfig, HistorySummary, simulate_history
-from fanzha.store.database import make_engine, upgrade
+from fanzha.store.database import make_engine, session_factory, upgrade
 from fanzha.workflow.clock import local_now
+from fanzha.workflow.station import service as stations
 
 
 def register(app: typer.Typer) -> None:
@@ -63,3 +65,22 @@ def print_summary(summary: HistorySummary) -> None:
     )
     for name in ("stations", "warnings", "actions", "outcomes", "cases", "accounts"):
         typer.echo(f"  {name:<10}{getattr(summary, name):>10,}")
+
+
+def add_demo_history(settings: Settings, *, residents: int, months: int, seed: int) -> None:
+    """The demo's simulated past: the ingested stations and communities (so each station's
+    officers and the dashboards see one city), then ``months`` of history up to now."""
+    from fanzha.web.demo import jurisdictions_from_store
+
+    url = settings.effective_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    rows = jurisdictions_from_store(settings.data_dir)
+    if rows:
+        with session_factory(engine).begin() as session:
+            stations.upsert_jurisdiction(session=session, rows=rows)
+    config = HistoryConfig(
+        residents=residents, months=months, seed=seed, end=local_now(settings.timezone)
+    )
+    print_summary(simulate_history(engine, config, replace=True))
+    engine.dispose()

@@ -105,6 +105,22 @@ def build_city(config: HistoryConfig, rng: np.random.Generator) -> City:
     return City(stations, communities, weights / weights.sum())
 
 
+def existing_city(conn: Connection, rng: np.random.Generator) -> City | None:
+    """The stations and communities already in the store (e.g. the demo's), if any."""
+    rows = conn.execute(
+        select(Community.code, Community.name, Community.station_code, Station.name)
+        .join(Station, Station.code == Community.station_code)
+        .where(Station.active.is_(True))
+        .order_by(Community.code)
+    ).all()
+    if not rows:
+        return None
+    stations = sorted({(r[2], r[3]) for r in rows})
+    communities = [(r[0], r[1], r[2]) for r in rows]
+    weights = rng.lognormal(0.0, 0.5, size=len(communities))
+    return City(stations, communities, weights / weights.sum())
+
+
 def simulate_history(
     engine: Engine, config: HistoryConfig, *, replace: bool = False
 ) -> HistorySummary:
@@ -115,9 +131,9 @@ def simulate_history(
     start = months_before(end, config.months).replace(hour=0, minute=0, second=0)
     summary = HistorySummary(start=start, end=end)
     rng = np.random.default_rng(config.seed)
-    city = build_city(config, rng)
     with engine.begin() as conn:
         _clear_or_refuse(conn, replace)
+        city = existing_city(conn, rng) or build_city(config, rng)
         summary.stations = _write_city(conn, city)
         first_id = int(conn.scalar(select(func.coalesce(func.max(EarlyWarning.id), 0))) or 0) + 1
         warnings = _WarningBatch.draw(rng, config, city, start, end, first_id)
