@@ -212,3 +212,19 @@ def test_leader_views_are_audited_admin_sees_nothing(
         assert views == 1
         with pytest.raises(PermissionDeniedError):
             service.list_cases(session=s, principal=admin, filters=service.CaseFilter())
+
+
+def test_resend_without_type_or_phone_keeps_what_is_stored(
+    factory: sessionmaker[Session], desk: Desk
+) -> None:
+    op = desk.user("op", Role.CENTRE_OPERATOR)
+    with factory.begin() as s:
+        flows.save(session=s, principal=op, data=_data(), clocks=CLOCKS, now=NOW)
+    partial = CaseCreate(
+        case_no="A-1", reported_at=T0, arrests=2, solved_at=T0 + dt.timedelta(days=2)
+    )
+    with factory.begin() as s:
+        case, outcome = flows.save(session=s, principal=op, data=partial, clocks=CLOCKS, now=NOW)
+        assert outcome == "updated"
+        assert case.fraud_type == "impersonate_police" and case.victim_phone == 8613800000007
+        assert case.solved and case.arrests == 2 and case.loss_fen == 3_000_050

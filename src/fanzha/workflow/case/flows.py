@@ -126,7 +126,7 @@ def _fill(session: Session, case: Case, data: CaseCreate, victim: Victim) -> Non
         data.victim_age if data.victim_age is not None else (victim.age or case.victim_age)
     )
     case.community = data.community or victim.community or case.community
-    case.fraud_type = data.fraud_type
+    case.fraud_type = data.fraud_type or case.fraud_type or "other"
     if data.loss_fen is not None:
         case.loss_fen = data.loss_fen
     case.note = data.note or case.note or ""

@@ -120,7 +120,7 @@ class CaseCreate(BaseModel):
     victim_age: int | None = Field(None, ge=0, le=120)
     community: str | None = Field(None, max_length=64)
     station: str | None = Field(None, max_length=64)
-    fraud_type: str = "other"
+    fraud_type: str | None = None  # None keeps the stored type (a new case: "other")
     loss: Decimal | str | None = None  # yuan; empty = the sum paid into the accounts
     note: str = Field("", max_length=4000)
     solved: bool = False
@@ -153,8 +153,8 @@ class CaseCreate(BaseModel):
 
     @field_validator("fraud_type")
     @classmethod
-    def _fraud_type(cls, value: str) -> str:
-        return fraud_types.parse(value) if value.strip() else "other"
+    def _fraud_type(cls, value: str | None) -> str | None:
+        return fraud_types.parse(value) if value and value.strip() else None
 
     @property
     def phone_key(self) -> int | None:
