@@ -31,6 +31,9 @@ def _factory() -> sessionmaker[Session]:
     return session_factory(engine)
 
 
+WORKER_HEALTHCHECK_S = 60
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port"),
@@ -54,6 +57,10 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        # Each worker re-imports the CLI before it can answer the supervisor's health check; on
+        # a loaded machine that takes longer than uvicorn's 5 s, and the worker is killed and
+        # respawned forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 
 
