@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.selectable import Subquery
@@ -99,8 +100,22 @@ def type_matches(column: Col, fraud_type: str) -> ColumnElement[bool]:
 
 
 # --- warnings -------------------------------------------------------------------------------
-def final_outcome() -> Any:
-    """An alias of ``outcomes`` and the condition joining each warning to its latest final one."""
+def final_outcome(dialect: str) -> tuple[Any, Any, ColumnElement[bool]]:
+    """The latest final outcome of each warning: (its columns, the joinable, the ON clause).
+
+    PostgreSQL gets a ``LEFT JOIN LATERAL (… ORDER BY id DESC LIMIT 1)``: one index probe per
+    warning (otherwise it hashes every outcome for a month's warnings). SQLite, which has no
+    LATERAL, joins on the id of a correlated ``max(id)``, a probe as well.
+    """
+    if dialect == "postgresql":
+        lateral = (
+            select(Outcome)
+            .where(Outcome.warning_id == W.id, Outcome.final.is_(True))
+            .order_by(Outcome.id.desc())
+            .limit(1)
+            .lateral("final_outcome")
+        )
+        return lateral.c, lateral, true()
     latest = aliased(Outcome)
     newest = (
         select(func.max(latest.id))
@@ -109,7 +124,7 @@ def final_outcome() -> Any:
         .scalar_subquery()
     )
     fo = aliased(Outcome, name="final_outcome")
-    return fo, fo.id == newest
+    return fo, fo, fo.id == newest
 
 
 def warning_facts(
@@ -123,13 +138,13 @@ def warning_facts(
     parts: Sequence[Period] = (),
 ) -> Subquery:
     """One row per warning issued in ``period``: its key and a 0/1 column per definition."""
-    fo, joined = final_outcome()
+    fo, joinable, joined = final_outcome(dialect)
     ftype = func.coalesce(fo.confirmed_type, W.fraud_type)
     rules = rules_of_warnings(period, dialect) if key == "rule" else None
     key_column = rules.c.rule if rules is not None else _warning_key(key, ftype, parts)
     columns = _warning_flags(fo, cfg, as_of=as_of, dialect=dialect)
     query: Select[Any] = select(key_column.label(KEY), W.resident_id.label("resident"), *columns)
-    query = query.select_from(W).outerjoin(fo, joined)
+    query = query.select_from(W).outerjoin(joinable, joined)
     if rules is not None:
         query = query.join(rules, rules.c.warning_id == W.id)
     query = query.where(W.warned_at >= period.start, W.warned_at < period.end)
