@@ -305,14 +305,22 @@ def _dimension_table(ctx: Context, dimension: str, heading: str, column: str) ->
 
 def _station_section(ctx: Context) -> Section:
     table = _dimension_table(ctx, "station", "section.station", "col.station")
-    charts = (Chart(ctx.t("section.station"), table, (1, 7)),) if table.rows else ()
-    return Section(ctx.t("section.station"), tables=(table,), charts=charts)
+    return Section(ctx.t("section.station"), tables=(table,), charts=_pair_charts(ctx, table))
 
 
 def _type_section(ctx: Context) -> Section:
     table = _dimension_table(ctx, "fraud_type", "section.type", "col.type")
-    charts = (Chart(ctx.t("section.type"), table, (1, 7)),) if table.rows else ()
-    return Section(ctx.t("section.type"), tables=(table,), charts=charts)
+    return Section(ctx.t("section.type"), tables=(table,), charts=_pair_charts(ctx, table))
+
+
+def _pair_charts(ctx: Context, table: Table) -> tuple[Chart, ...]:
+    """Warnings issued and case losses, one chart each (their scales differ by 1000×)."""
+    if not table.rows:
+        return ()
+    return (
+        Chart(f"{table.title}：{ctx.t('fig.issued')}", table, (1,)),
+        Chart(f"{table.title}：{ctx.t('fig.loss')}", table, (8,)),
+    )
 
 
 def _level_section(ctx: Context) -> Section:
@@ -375,7 +383,8 @@ def _trend_section(ctx: Context, grain: Grain) -> Section:
     )
     table = Table(ctx.t("section.trend"), columns, body)
     charts = (
-        Chart(ctx.t("section.trend"), table, (1, 4), kind="line"),
+        Chart(ctx.t("fig.issued"), table, (1,), kind="line"),
+        Chart(ctx.t("fig.cases"), table, (4,)),
         Chart(ctx.t("fig.loss"), table, (5, 6)),
     )
     return Section(ctx.t("section.trend"), tables=(table,), charts=charts)

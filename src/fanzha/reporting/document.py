@@ -112,3 +112,9 @@ def number(value: Value, kind: Kind) -> float | None:
     if kind == "change":
         return round(value * 100, 2)
     return float(value)
+
+
+def short_label(label: str) -> str:
+    """A chart's category label: ``2026-10-01..2026-10-04`` → ``10-01~10-04``."""
+    first, sep, last = label.partition("..")
+    return f"{first[5:]}~{last[5:]}" if sep else label

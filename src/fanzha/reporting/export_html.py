@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from fanzha.reporting.document import Chart, Report, Section, Table, number, show
+from fanzha.reporting.document import Chart, Report, Section, Table, number, short_label, show
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
@@ -63,13 +63,13 @@ def _table(table: Table) -> str:
 
 def _chart(chart: Chart, width: int = 720, height: int = 260) -> str:
     table = chart.table
-    labels = [str(r[0]) for r in table.rows]
+    labels = [short_label(str(r[0])) for r in table.rows]
     series = [
         (table.columns[i].label, [number(r[i], table.columns[i].kind) or 0.0 for r in table.rows])
         for i in chart.series
     ]
     top = max([v for _, vs in series for v in vs] + [1.0])
-    left, bottom, plot_w, plot_h = 60, 40, width - 80, height - 80
+    left, bottom, plot_w, plot_h = 60, 60, width - 80, height - 90
     svg = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(chart.title)}">',
@@ -85,16 +85,16 @@ def _chart(chart: Chart, width: int = 720, height: int = 260) -> str:
             chart.kind, values, k, len(series), step, top, left, height - bottom, plot_h, colour
         )
         svg.append(
-            f'<text x="{left + 160 * k}" y="{height - 6}" font-size="11" fill="{colour}">'
+            f'<text x="{left + 300 + 200 * k}" y="16" font-size="11" fill="{colour}">'
             f"■ {escape(name)}</text>"
         )
-    every = max(1, len(labels) // 12)
+    every = max(1, len(labels) // 16)
     for i, label in enumerate(labels):
         if i % every == 0:
-            x = left + step * (i + 0.5)
+            x, y = left + step * (i + 0.5), height - bottom + 12
             svg.append(
-                f'<text x="{x:.1f}" y="{height - bottom + 14}" font-size="9" '
-                f'text-anchor="middle">{escape(label[-10:])}</text>'
+                f'<text x="{x:.1f}" y="{y}" font-size="9" text-anchor="end" '
+                f'transform="rotate(-30 {x:.1f} {y})">{escape(label[:12])}</text>'
             )
     svg.append("</svg>")
     return "".join(svg)

@@ -29,7 +29,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
 
-from fanzha.reporting.document import Chart, Report, Section, Table, number, show
+from fanzha.reporting.document import Chart, Report, Section, Table, number, short_label, show
 
 log = logging.getLogger(__name__)
 FONT_CANDIDATES = (
@@ -136,7 +136,7 @@ def _chart(chart: Chart, font: str, width: float = 250 * mm, height: float = 70 
     plot: Any = HorizontalLineChart() if chart.kind == "line" else VerticalBarChart()
     plot.x, plot.y, plot.width, plot.height = 40, 30, int(width - 200), int(height - 50)
     plot.data = data or [[0.0]]
-    plot.categoryAxis.categoryNames = [str(r[0])[-10:] for r in table.rows] or [""]
+    plot.categoryAxis.categoryNames = [short_label(str(r[0])) for r in table.rows] or [""]
     plot.categoryAxis.labels.fontName = font
     plot.categoryAxis.labels.fontSize = 6
     plot.categoryAxis.labels.angle = 30 if len(table.rows) > 8 else 0
