@@ -43,8 +43,9 @@ from fanzha.workflow.user.models import UserCreate
 
 PASSWORD = "bench-password-1"
 LEADERS = [f"leader{i}" for i in range(5)]
+# The page last: it shows every chart's table, so after the endpoints its answers are cached
+# and its "cold" time is its own rendering; each endpoint's cold time is its chart's SQL.
 PATHS = (
-    "/dashboard",
     "/dashboard/data/kpis",
     "/dashboard/data/trend",
     "/dashboard/data/breakdown/type",
@@ -53,6 +54,7 @@ PATHS = (
     "/dashboard/data/stations",
     "/dashboard/data/heatmap",
     "/dashboard/data/rules",
+    "/dashboard",
 )
 PERIODS = ("this_month", "this_year")
 

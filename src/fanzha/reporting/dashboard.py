@@ -9,6 +9,7 @@ answers per query until the data version (a few index probes) changes or a minut
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, cast, extract, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.reporting import metrics, periods
 from fanzha.reporting.config import MetricsConfig
@@ -29,6 +30,7 @@ from fanzha.workflow.case.models import Case, CaseAccount
 from fanzha.workflow.outcome.models import Outcome
 from fanzha.workflow.warning.models import EarlyWarning
 
+logger = logging.getLogger(__name__)
 CHOICES = ("this_month", "last_month", "this_year", "custom")
 BREAKDOWNS = {"type": "fraud_type", "source": "source", "level": "level"}
 SIM_RULES_VERSION = "sim-history"  # what fanzha.sim.history marks its warnings with
@@ -301,23 +303,44 @@ def data_version(session: Session) -> tuple[Any, ...]:
     )
 
 
-class DashboardCache:
-    """Answers per (chart, query), valid while the data version holds, at most ``ttl_s``.
+@dataclass
+class _Entry:
+    version: tuple[Any, ...]
+    at: float
+    answer: Any
 
-    The version is probed at most once per ``probe_s`` seconds. One thread computes a
-    missing answer; others asking for the same one wait for it instead of repeating the
-    queries (a dashboard opened by many leaders at once costs one computation per process).
-    Changes the version cannot see (a warning's level raised in place, time passing for
-    the on-time rate) show within ``ttl_s``.
+
+class DashboardCache:
+    """Answers per (chart, query): recomputed only when old *and* the data changed.
+
+    An answer younger than ``fresh_s`` is served as it is. After that it is served while the
+    data version (a few index probes, at most once per ``probe_s``) is unchanged, up to
+    ``ttl_s``. A stale answer younger than ``max_stale_s`` is still served at once while one
+    background thread recomputes it (stale-while-revalidate): on a busy desk the version moves
+    every second, and a year's figures take seconds of SQL, so no leader waits for them more
+    than once. A missing (or too old) answer is computed in the request; others asking for it
+    meanwhile wait for that computation instead of repeating it.
     """
 
-    def __init__(self, ttl_s: float = 60.0, probe_s: float = 1.0, size: int = 256) -> None:
-        self.ttl_s, self.probe_s, self.size = ttl_s, probe_s, size
-        self._answers: OrderedDict[Any, tuple[tuple[Any, ...], float, Any]] = OrderedDict()
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        fresh_s: float = 30.0,
+        ttl_s: float = 300.0,
+        max_stale_s: float = 900.0,
+        probe_s: float = 1.0,
+        size: int = 256,
+    ) -> None:
+        self.factory = factory
+        self.fresh_s, self.ttl_s, self.max_stale_s = fresh_s, ttl_s, max_stale_s
+        self.probe_s, self.size = probe_s, size
+        self._answers: OrderedDict[Any, _Entry] = OrderedDict()
         self._locks: dict[Any, threading.Lock] = {}
+        self._refreshing: set[Any] = set()
         self._guard = threading.Lock()
         self._version: tuple[Any, ...] = ()
-        self._probed = 0.0
+        self._probed = -1e9
         self.computed = 0  # answers computed (for tests and the bench)
 
     def version(self, session: Session) -> tuple[Any, ...]:
@@ -326,31 +349,59 @@ class DashboardCache:
             self._version, self._probed = data_version(session), time.monotonic()
         return self._version
 
-    def get(self, session: Session, key: Any, compute: Callable[[], Any]) -> Any:
-        """The cached answer for ``key``, computed by ``compute`` when missing or stale."""
+    def get(self, session: Session, key: Any, compute: Callable[[Session], Any]) -> Any:
+        """The answer for ``key``; ``compute(session)`` makes it when missing or stale."""
         version = self.version(session)
-        found = self._fresh(key, version)
-        if found is not None:
-            return found[0]
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            found = self._fresh(key, version)
-            if found is not None:
-                return found[0]
-            answer = compute()
-            self.computed += 1
-            with self._guard:
-                self._answers[key] = (version, time.monotonic(), answer)
-                self._answers.move_to_end(key)
-                while len(self._answers) > self.size:
-                    old, _ = self._answers.popitem(last=False)
-                    self._locks.pop(old, None)
-            return answer
-
-    def _fresh(self, key: Any, version: tuple[Any, ...]) -> tuple[Any] | None:
         with self._guard:
             entry = self._answers.get(key)
-        if entry is None or entry[0] != version or time.monotonic() - entry[1] > self.ttl_s:
-            return None
-        return (entry[2],)
+        if entry is not None:
+            age = time.monotonic() - entry.at
+            if age < self.fresh_s or (entry.version == version and age < self.ttl_s):
+                return entry.answer
+            if age < self.max_stale_s:
+                self._refresh_later(key, compute)
+                return entry.answer
+        with self._lock_of(key):
+            with self._guard:
+                again = self._answers.get(key)
+            if again is not None and again is not entry:
+                return again.answer  # computed by another request meanwhile
+            return self._compute(session, key, version, compute)
+
+    def _lock_of(self, key: Any) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _compute(
+        self,
+        session: Session,
+        key: Any,
+        version: tuple[Any, ...],
+        compute: Callable[[Session], Any],
+    ) -> Any:
+        answer = compute(session)
+        with self._guard:
+            self.computed += 1
+            self._answers[key] = _Entry(version, time.monotonic(), answer)
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                old, _ = self._answers.popitem(last=False)
+                self._locks.pop(old, None)
+        return answer
+
+    def _refresh_later(self, key: Any, compute: Callable[[Session], Any]) -> None:
+        with self._guard:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+        threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
+
+    def _refresh(self, key: Any, compute: Callable[[Session], Any]) -> None:
+        try:
+            with self.factory() as session, self._lock_of(key):
+                self._compute(session, key, data_version(session), compute)
+        except Exception:  # the stale answer stays; the next request tries again
+            logger.exception("dashboard refresh failed for %s", key[0] if key else key)
+        finally:
+            with self._guard:
+                self._refreshing.discard(key)

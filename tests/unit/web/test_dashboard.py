@@ -17,6 +17,7 @@ February 2026 and 同比 with March 2025. The history:
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
@@ -224,15 +225,35 @@ def test_dashboard_anonymous_goes_to_login(app: FastAPI) -> None:
 
 
 def test_dashboard_cache_recomputes_after_new_data(app: FastAPI, history: Any) -> None:
-    app.state.dashboard_cache = data.DashboardCache(probe_s=0.0)
+    factory = app.state.desk.factory
+    app.state.dashboard_cache = data.DashboardCache(factory, fresh_s=0.0, probe_s=0.0)
     app.state.dashboard_cfg = MetricsConfig()
     leader = _login(app, "leader")
     assert _tiles(leader)["warnings"]["value"] == 3
     computed = app.state.dashboard_cache.computed
     assert _tiles(leader)["warnings"]["value"] == 3
-    assert app.state.dashboard_cache.computed == computed  # served from the cache
-    City(app.state.desk.factory).warning(dt.datetime(2026, 3, 2, 7, 0), station="S2")
-    assert _tiles(leader)["warnings"]["value"] == 4
+    assert app.state.dashboard_cache.computed == computed  # same data: served from the cache
+    City(factory).warning(dt.datetime(2026, 3, 2, 7, 0), station="S2")
+    # the data changed: the stale answer is served once while a thread recomputes it
+    assert _tiles(leader)["warnings"]["value"] in (3, 4)
+    deadline = time.monotonic() + 10
+    while _tiles(leader)["warnings"]["value"] != 4:
+        assert time.monotonic() < deadline, "the stale answer was never refreshed"
+        time.sleep(0.05)
+
+
+def test_dashboard_cache_serves_fresh_answers_without_asking_the_database(app: FastAPI) -> None:
+    cache = data.DashboardCache(app.state.desk.factory, fresh_s=60.0)
+    calls: list[int] = []
+
+    def compute(_session: Any) -> int:
+        calls.append(1)
+        return len(calls)
+
+    with app.state.desk.factory() as s:
+        assert [cache.get(s, "k", compute) for _ in range(3)] == [1, 1, 1]
+        assert cache.get(s, "other", compute) == 2
+    assert len(calls) == 2
 
 
 def test_dashboard_parse_query_periods() -> None:
