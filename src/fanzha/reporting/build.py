@@ -32,6 +32,7 @@ from fanzha.reporting.errors import ReportError
 from fanzha.reporting.figures import Rate, Row, Summary
 from fanzha.reporting.labels import translator
 from fanzha.reporting.periods import Grain, Period, previous, same_last_year
+from fanzha.workflow.clock import local_now
 
 ReportKind = Literal["daily", "weekly", "monthly", "trial"]
 KINDS: tuple[ReportKind, ...] = ("daily", "weekly", "monthly", "trial")
@@ -102,7 +103,7 @@ def build_report(
     if kind not in KINDS:
         raise ReportError(f"unknown report kind {kind!r}; use one of {', '.join(KINDS)}")
     cfg = cfg or MetricsConfig()
-    when = as_of or dt.datetime.now().replace(microsecond=0)
+    when = as_of or local_now(cfg.timezone).replace(microsecond=0)
     ctx = Context(session, period, cfg, when, lang, rule_label or (lambda k: k))
     t = translator(lang)
     last = period.end - dt.timedelta(seconds=1)
