@@ -79,9 +79,19 @@ def rules_of_warnings(period: Period, dialect: str) -> Subquery:
     return statement.columns(warning_id=Integer, rule=String).subquery("warning_rules")
 
 
-def bucket(column: Col, parts: Sequence[Period]) -> ColumnElement[Any]:
-    """The index of the part of ``parts`` (consecutive periods) that ``column`` falls in."""
-    return case(*[(column < p.end, literal(i)) for i, p in enumerate(parts)], else_=None)
+def bucket(column: Col, parts: Sequence[Period], first: int = 0) -> ColumnElement[Any]:
+    """The index of the part of ``parts`` (consecutive periods) that ``column`` falls in.
+
+    A nested ``CASE`` that halves the steps at each level: ~9 comparisons per row for the 365
+    days of a year instead of ~180. Rows outside ``parts`` are excluded by the caller.
+    """
+    if len(parts) == 1:
+        return literal(first)
+    middle = len(parts) // 2
+    return case(
+        (column < parts[middle].start, bucket(column, parts[:middle], first)),
+        else_=bucket(column, parts[middle:], first + middle),
+    )
 
 
 def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
