@@ -318,9 +318,10 @@ def _pair_charts(ctx: Context, table: Table) -> tuple[Chart, ...]:
     """Warnings issued and case losses, one chart each (their scales differ by 1000×)."""
     if not table.rows:
         return ()
+    colon = "：" if ctx.lang == "zh" else ": "
     return (
-        Chart(f"{table.title}：{ctx.t('fig.issued')}", table, (1,)),
-        Chart(f"{table.title}：{ctx.t('fig.loss')}", table, (8,)),
+        Chart(f"{table.title}{colon}{ctx.t('fig.issued')}", table, (1,)),
+        Chart(f"{table.title}{colon}{ctx.t('fig.loss')}", table, (8,)),
     )
 
 
