@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from fanzha.cli.common import DatabaseOption, DataDirOption, console, err_console, settings_with
 from fanzha.settings import Settings
-from fanzha.store.database import make_engine, session_factory, transaction, upgrade
+from fanzha.store.database import make_engine, session_factory, upgrade
 from fanzha.store.event_store import EventStore
 from fanzha.workflow.case.importer import ImportReport, import_cases
 from fanzha.workflow.case.residents import ResidentIndex
@@ -61,16 +61,16 @@ def _bar() -> Iterator[Callable[[int, int | None], None]]:
 def run_import(
     settings: Settings, file: Path, sheet: str | None = None, quarantine: Path | None = None
 ) -> ImportReport:
-    """Migrate the workflow store if needed and import ``file`` in one transaction."""
+    """Migrate the workflow store if needed and import ``file``."""
     url = settings.effective_database_url
     engine = make_engine(url)
     upgrade(url)
     store = EventStore(settings.data_dir) if settings.data_dir.is_dir() else None
     try:
-        with _bar() as progress, transaction(session_factory(engine)) as session:
+        with _bar() as progress:
             return import_cases(
                 file,
-                session=session,
+                factory=session_factory(engine),
                 residents=ResidentIndex(store, threads=settings.threads),
                 clocks=clocks_of(settings),
                 now=local_now(settings.timezone),

@@ -64,15 +64,14 @@ def test_simulated_cases_import_without_quarantine(
     url = f"sqlite:///{tmp_path / 'w.db'}"
     upgrade(url)
     factory = session_factory(make_engine(url))
-    with factory.begin() as s:
-        report = import_cases(
-            out / "cases.csv",
-            session=s,
-            residents=ResidentIndex(None),
-            clocks=CaseClocks(),
-            now=dt.datetime(2026, 12, 1),
-            quarantine_dir=tmp_path,
-            pseudonym_key="k",
-        )
+    report = import_cases(
+        out / "cases.csv",
+        factory=factory,
+        residents=ResidentIndex(None),
+        clocks=CaseClocks(),
+        now=dt.datetime(2026, 12, 1),
+        quarantine_dir=tmp_path,
+        pseudonym_key="k",
+    )
     assert report.quarantined == 0, report.reasons
     assert report.cases_new == _cases(out).case_no.nunique()

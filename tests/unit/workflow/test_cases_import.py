@@ -92,17 +92,16 @@ def _write(
 
 def _run(factory: sessionmaker[Session], path: Path, tmp_path: Path, **kw: object) -> ImportReport:
     store = kw.pop("store", None)
-    with factory.begin() as s:
-        return import_cases(
-            path,
-            session=s,
-            residents=ResidentIndex(store),  # type: ignore[arg-type]
-            clocks=CaseClocks(),
-            now=NOW,
-            quarantine_dir=tmp_path / "q",
-            pseudonym_key=KEY,
-            **kw,  # type: ignore[arg-type]
-        )
+    return import_cases(
+        path,
+        factory=factory,
+        residents=ResidentIndex(store),  # type: ignore[arg-type]
+        clocks=CaseClocks(),
+        now=NOW,
+        quarantine_dir=tmp_path / "q",
+        pseudonym_key=KEY,
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 def _counts(factory: sessionmaker[Session]) -> tuple[int, int]:
