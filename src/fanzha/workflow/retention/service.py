@@ -159,10 +159,15 @@ def purge_warnings(
     """Purge the personal data of these warnings and of their actions, outcomes, restrictions."""
     counts: Counter[str] = Counter()
     placeholders: dict[int, str] = {}
-    for warning in session.scalars(select(EarlyWarning).where(EarlyWarning.id.in_(ids))):
-        token = tokens.for_resident(
-            session=session, resident_id=warning.resident_id, phone=warning.phone, now=now
-        )
+    warnings = list(session.scalars(select(EarlyWarning).where(EarlyWarning.id.in_(ids))))
+    people = tokens.Tokens(
+        session=session,
+        now=now,
+        resident_ids=[w.resident_id for w in warnings],
+        phones=[w.phone for w in warnings],
+    )
+    for warning in warnings:
+        token = people.for_resident(warning.resident_id, warning.phone)
         placeholders[warning.id] = token
         warning.resident_id, warning.phone = token, None
         warning.reasons = scrub_reasons(warning.reasons)
@@ -197,8 +202,15 @@ def _purge_restrictions(session: Session, placeholders: dict[int, str]) -> Count
 def purge_cases(*, session: Session, ids: list[int], run_id: int, now: dt.datetime) -> Counter[str]:
     """Purge the victims' phones and ids, notes, and mask the payee accounts of these cases."""
     counts: Counter[str] = Counter()
-    for case in session.scalars(select(Case).where(Case.id.in_(ids))):
-        case.victim_resident_id = _case_placeholder(session, case, now)
+    cases = list(session.scalars(select(Case).where(Case.id.in_(ids))))
+    people = tokens.Tokens(
+        session=session,
+        now=now,
+        resident_ids=[c.victim_resident_id for c in cases],
+        phones=[c.victim_phone for c in cases],
+    )
+    for case in cases:
+        case.victim_resident_id = _case_placeholder(people, case)
         case.victim_phone, case.note = None, ""
         counts["cases"] += 1
     for account in session.scalars(select(CaseAccount).where(CaseAccount.case_id.in_(ids))):
@@ -209,13 +221,11 @@ def purge_cases(*, session: Session, ids: list[int], run_id: int, now: dt.dateti
     return counts
 
 
-def _case_placeholder(session: Session, case: Case, now: dt.datetime) -> str | None:
+def _case_placeholder(people: tokens.Tokens, case: Case) -> str | None:
     if case.victim_resident_id:
-        return tokens.for_resident(
-            session=session, resident_id=case.victim_resident_id, phone=case.victim_phone, now=now
-        )
+        return people.for_resident(case.victim_resident_id, case.victim_phone)
     if case.victim_phone is not None:
-        return tokens.for_phone(session=session, phone=case.victim_phone, now=now)
+        return people.for_phone(case.victim_phone)
     return None
 
 
