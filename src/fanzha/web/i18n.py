@@ -211,6 +211,7 @@ _CASE_WORDS: dict[str, tuple[str, str]] = {
     "step.stop": ("止付", "Stop-payment"),
     "step.freeze": ("冻结", "Freeze"),
     "step.return": ("返还", "Return"),
+    "station_from_community": ("（按社区确定）", "(from the community)"),
 }
 _STATUS = {
     "new": ("待分派", "new"),

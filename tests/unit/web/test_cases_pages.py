@@ -116,6 +116,8 @@ def test_new_case_form_keeps_entries_on_error_and_creates(app: FastAPI, browser:
         "paid": "250.00",
         "note": "先期转账",
     }
+    blank = browser.client.get("/cases/new")
+    assert '<option value="S1"' in blank.text and 'name="reported_at"' in blank.text
     bad = browser.post("/cases/new", form)
     assert bad.status_code == 422
     assert "more than the loss" in bad.text
@@ -282,3 +284,19 @@ def test_reveal_forbidden_without_permission_and_hidden_outside_station(
     leader = Browser(app)
     leader.login("leader")
     assert leader.post(f"/cases/{other}/reveal", {"purpose": "看看号码"}).status_code == 403
+
+
+def test_every_word_of_the_case_templates_is_translated() -> None:
+    from pathlib import Path
+
+    from fanzha.web.i18n import translator
+
+    folder = Path(__file__).resolve().parents[3] / "src" / "fanzha" / "web" / "templates"
+    keys: set[str] = set()
+    for name in ("cases.html", "case_new.html", "case_detail.html"):
+        keys |= set(re.findall(r"\bt\('([a-z_.]+)'\)", (folder / name).read_text(encoding="utf-8")))
+    keys |= {f"step.{s}" for s in ("stop", "freeze", "return")}
+    zh, en = translator("zh"), translator("en")
+    missing = sorted(k for k in keys if zh(k) == k or not en(k))  # Chinese always differs
+    assert not missing
+    assert len(keys) > 30

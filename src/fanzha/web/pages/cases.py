@@ -115,15 +115,16 @@ def _message(exc: Exception) -> str:
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
-def new_case_form(request: Request, who: PagePrincipal, now: Now) -> Response:
+def new_case_form(request: Request, db: Db, who: PagePrincipal, now: Now) -> Response:
     """The entry form of a fraud report."""
     who.require(Permission.CASE_EDIT)
     form = {"reported_at": now.strftime("%Y-%m-%dT%H:%M")}
-    return render(request, "case_new.html", _new_context(form, None))
+    return render(request, "case_new.html", _new_context(db, form, None))
 
 
-def _new_context(form: dict[str, str], error: str | None) -> dict[str, Any]:
-    return {"types": fraud_types.TYPES, "form": form, "error": error}
+def _new_context(db: Db, form: dict[str, str], error: str | None) -> dict[str, Any]:
+    choices = [(s.code, s.name) for s in stations.list_all(session=db, active_only=True)]
+    return {"types": fraud_types.TYPES, "form": form, "error": error, "stations": choices}
 
 
 @router.post("/cases/new")
@@ -145,7 +146,7 @@ async def new_case(
         db.rollback()
         if isinstance(exc, PermissionDeniedError):
             raise
-        return render(request, "case_new.html", _new_context(form, _message(exc)), 422)
+        return render(request, "case_new.html", _new_context(db, form, _message(exc)), 422)
     return RedirectResponse(f"/cases/{case.id}?msg=saved", status_code=303)
 
 
