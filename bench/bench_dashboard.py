@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import datetime as dt
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -137,8 +140,29 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
                     f"  {r['req_s']:6.1f} req/s  errors {r['errors']}  load {r['load']:.1f}"
                 )
     finally:
-        proc.terminate()
+        stop_server(proc)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate uvicorn; if it hangs, kill it and its worker processes."""
+    children = _children(proc.pid)
+    proc.terminate()
+    try:
         proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        for pid in [proc.pid, *children]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                found += [int(child), *_children(int(child))]
+    return found
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import threading
 import time
 from collections import OrderedDict
@@ -308,18 +309,21 @@ class _Entry:
     version: tuple[Any, ...]
     at: float
     answer: Any
+    cost_s: float  # how long the answer took to compute
 
 
 class DashboardCache:
     """Answers per (chart, query): recomputed only when old *and* the data changed.
 
-    An answer younger than ``fresh_s`` is served as it is. After that it is served while the
-    data version (a few index probes, at most once per ``probe_s``) is unchanged, up to
-    ``ttl_s``. A stale answer younger than ``max_stale_s`` is still served at once while one
-    background thread recomputes it (stale-while-revalidate): on a busy desk the version moves
-    every second, and a year's figures take seconds of SQL, so no leader waits for them more
-    than once. A missing (or too old) answer is computed in the request; others asking for it
-    meanwhile wait for that computation instead of repeating it.
+    An answer is *fresh* for ``fresh_s`` seconds or ``cost_factor`` times what it took to
+    compute, whichever is longer (a year's figures, seconds of SQL, are refreshed at most every
+    few minutes; so background refreshes take a bounded share of the CPU). Fresh answers are
+    served as they are. After that an answer is served while the data version (a few index
+    probes, at most once per ``probe_s``) is unchanged, up to ``ttl_s``. A stale answer younger
+    than ``max_stale_s`` is still served at once while a single background worker recomputes
+    it (stale-while-revalidate): on a busy desk the version moves every second, and no leader
+    should wait for a year's figures more than once. A missing (or too old) answer is computed
+    in the request; others asking for it meanwhile wait for that computation.
     """
 
     def __init__(
@@ -327,13 +331,17 @@ class DashboardCache:
         factory: sessionmaker[Session],
         *,
         fresh_s: float = 30.0,
+        cost_factor: float = 60.0,
         ttl_s: float = 300.0,
-        max_stale_s: float = 900.0,
+        max_stale_s: float = 1800.0,
         probe_s: float = 1.0,
         size: int = 256,
     ) -> None:
         self.factory = factory
         self.fresh_s, self.ttl_s, self.max_stale_s = fresh_s, ttl_s, max_stale_s
+        self.cost_factor = cost_factor
+        self._queue: queue.SimpleQueue[tuple[Any, Callable[[Session], Any]]] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
         self.probe_s, self.size = probe_s, size
         self._answers: OrderedDict[Any, _Entry] = OrderedDict()
         self._locks: dict[Any, threading.Lock] = {}
@@ -356,7 +364,8 @@ class DashboardCache:
             entry = self._answers.get(key)
         if entry is not None:
             age = time.monotonic() - entry.at
-            if age < self.fresh_s or (entry.version == version and age < self.ttl_s):
+            fresh = max(self.fresh_s, self.cost_factor * entry.cost_s)
+            if age < fresh or (entry.version == version and age < max(self.ttl_s, fresh)):
                 return entry.answer
             if age < self.max_stale_s:
                 self._refresh_later(key, compute)
@@ -379,10 +388,12 @@ class DashboardCache:
         version: tuple[Any, ...],
         compute: Callable[[Session], Any],
     ) -> Any:
+        started = time.monotonic()
         answer = compute(session)
         with self._guard:
             self.computed += 1
-            self._answers[key] = _Entry(version, time.monotonic(), answer)
+            now = time.monotonic()
+            self._answers[key] = _Entry(version, now, answer, now - started)
             self._answers.move_to_end(key)
             while len(self._answers) > self.size:
                 old, _ = self._answers.popitem(last=False)
@@ -390,18 +401,27 @@ class DashboardCache:
         return answer
 
     def _refresh_later(self, key: Any, compute: Callable[[Session], Any]) -> None:
+        """Queue a recomputation for the one background worker (once per key)."""
         with self._guard:
             if key in self._refreshing:
                 return
             self._refreshing.add(key)
-        threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, daemon=True)
+                self._worker.start()
+        self._queue.put((key, compute))
+
+    def _work(self) -> None:
+        while True:
+            key, compute = self._queue.get()
+            self._refresh(key, compute)
 
     def _refresh(self, key: Any, compute: Callable[[Session], Any]) -> None:
         try:
             with self.factory() as session, self._lock_of(key):
                 self._compute(session, key, data_version(session), compute)
         except Exception:  # the stale answer stays; the next request tries again
-            logger.exception("dashboard refresh failed for %s", key[0] if key else key)
+            logger.exception("dashboard refresh failed for %s", key)
         finally:
             with self._guard:
                 self._refreshing.discard(key)

@@ -226,7 +226,8 @@ def test_dashboard_anonymous_goes_to_login(app: FastAPI) -> None:
 
 def test_dashboard_cache_recomputes_after_new_data(app: FastAPI, history: Any) -> None:
     factory = app.state.desk.factory
-    app.state.dashboard_cache = data.DashboardCache(factory, fresh_s=0.0, probe_s=0.0)
+    cache = data.DashboardCache(factory, fresh_s=0.0, cost_factor=0.0, probe_s=0.0)
+    app.state.dashboard_cache = cache
     app.state.dashboard_cfg = MetricsConfig()
     leader = _login(app, "leader")
     assert _tiles(leader)["warnings"]["value"] == 3
