@@ -228,3 +228,14 @@ def test_resend_without_type_or_phone_keeps_what_is_stored(
         assert outcome == "updated"
         assert case.fraud_type == "impersonate_police" and case.victim_phone == 8613800000007
         assert case.solved and case.arrests == 2 and case.loss_fen == 3_000_050
+
+
+def test_case_links_warning_by_resident_pseudonym_when_phones_differ(
+    factory: sessionmaker[Session], desk: Desk
+) -> None:
+    wid = desk.warning(resident_id="P0123456789abcdef0123", phone=8613999999999)
+    op = desk.user("op", Role.CENTRE_OPERATOR)
+    data = _data(resident_id="P0123456789abcdef0123", reported_at=NOW + dt.timedelta(hours=1))
+    with factory.begin() as s:
+        case, _ = flows.save(session=s, principal=op, data=data, clocks=CLOCKS, now=NOW)
+        assert case.warning_id == wid

@@ -9,7 +9,6 @@ number, so entering or importing the same report twice never duplicates it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -21,11 +20,12 @@ from fanzha.core import phone
 from fanzha.errors import ConflictError, NotFoundError, WorkflowError
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.case import service
+from fanzha.workflow.case.linking import Victim, latest_warning
 from fanzha.workflow.case.models import Case, CaseAccount
-from fanzha.workflow.case.schemas import AccountCreate, CaseClocks, CaseCreate, fen_of, yuan
+from fanzha.workflow.case.schemas import AccountCreate, CaseClocks, CaseCreate, fen_of
+from fanzha.workflow.case.validation import check
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations
-from fanzha.workflow.warning.models import EarlyWarning
 
 __all__ = [
     "SaveOutcome",
@@ -40,16 +40,6 @@ __all__ = [
     "save",
     "view",
 ]
-
-
-@dataclass(frozen=True)
-class Victim:
-    """What is known of the victim from the resident registry (importer) or a warning."""
-
-    resident_id: str | None = None
-    community: str | None = None
-    station: str | None = None
-    age: int | None = None
 
 
 SaveOutcome = Literal["created", "updated", "unchanged"]
@@ -133,7 +123,7 @@ def _fill(session: Session, case: Case, data: CaseCreate, victim: Victim) -> Non
     case.solved = data.solved or bool(case.solved)
     case.solved_at = data.solved_at or case.solved_at
     case.arrests = max(data.arrests, case.arrests or 0)
-    warning = _latest_warning(session, case)
+    warning = latest_warning(session, case)
     if warning is not None:
         case.warning_id = warning.id
         case.victim_resident_id = case.victim_resident_id or warning.resident_id
@@ -141,24 +131,6 @@ def _fill(session: Session, case: Case, data: CaseCreate, victim: Victim) -> Non
     station = data.station or victim.station
     station = station or stations.station_of_community(session=session, community=case.community)
     case.station = station or case.station or (warning.station if warning else None)
-
-
-def _latest_warning(session: Session, case: Case) -> EarlyWarning | None:
-    """The resident's latest warning issued before the report (by pseudonym, else phone)."""
-    if case.victim_resident_id:
-        who = EarlyWarning.resident_id == case.victim_resident_id
-    elif case.victim_phone:
-        who = EarlyWarning.phone == case.victim_phone
-    else:
-        return None
-    query = (
-        select(EarlyWarning)
-        .where(who, EarlyWarning.warned_at <= case.reported_at)
-        .order_by(EarlyWarning.warned_at.desc(), EarlyWarning.id.desc())
-        .limit(1)
-    )
-    warning: EarlyWarning | None = session.scalar(query)
-    return warning
 
 
 def _upsert_accounts(
@@ -206,56 +178,6 @@ def _set_stop(account: CaseAccount, at: dt.datetime, stopped_fen: int, clocks: C
     account.stop_requested_at = at
     account.stop_expires_at = at + dt.timedelta(hours=clocks.receive_only_hours)
     account.stopped_fen = stopped_fen
-
-
-def check(case: Case, accounts: list[CaseAccount]) -> None:
-    """The rules a real officer's entry must keep; :class:`WorkflowError` for the first broken.
-
-    Money only moves forward: paid ≥ frozen ≥ returned per account (the money held by a stop
-    is also at most what was paid in), the accounts together received at most the loss; and
-    time only moves forward: occurred ≤ reported ≤ stop ≤ freeze ≤ return, reported ≤ solved.
-    """
-    if case.occurred_at and case.occurred_at > case.reported_at:
-        raise WorkflowError(
-            "the fraud cannot have happened after it was reported", field="occurred_at"
-        )
-    if case.solved_at and case.solved_at < case.reported_at:
-        raise WorkflowError("a case cannot be solved before it was reported", field="solved_at")
-    if case.solved_at and not case.solved:
-        case.solved = True
-    paid = sum(a.paid_fen for a in accounts)
-    if paid > (case.loss_fen or 0):
-        raise WorkflowError(
-            f"the payee accounts received {yuan(paid)} yuan, more than the loss "
-            f"{yuan(case.loss_fen or 0)}",
-            field="loss",
-        )
-    for account in accounts:
-        _check_account(case, account)
-
-
-def _check_account(case: Case, a: CaseAccount) -> None:
-    where = {"account": a.account[-4:]}
-    if a.stopped_fen > a.paid_fen:
-        raise WorkflowError("the stop holds more than the victim paid in", field="stopped", **where)
-    if a.frozen_fen > a.paid_fen:
-        raise WorkflowError("more frozen than the victim paid in", field="frozen", **where)
-    if a.returned_fen > a.frozen_fen:
-        raise WorkflowError("more returned than was frozen", field="returned", **where)
-    if a.stop_requested_at and a.stop_requested_at < case.reported_at:
-        raise WorkflowError("a stop-payment cannot precede the report", field="stop_at", **where)
-    if a.frozen_fen and a.frozen_at is None:
-        raise WorkflowError("say when the money was frozen", field="frozen_at", **where)
-    if a.returned_fen and a.returned_at is None:
-        raise WorkflowError("say when the money was returned", field="returned_at", **where)
-    if a.frozen_at and a.frozen_at < (a.stop_requested_at or case.reported_at):
-        raise WorkflowError(
-            "a freeze cannot precede the report or the stop", field="frozen_at", **where
-        )
-    if a.returned_at and a.frozen_at and a.returned_at < a.frozen_at:
-        raise WorkflowError(
-            "money cannot be returned before it was frozen", field="returned_at", **where
-        )
 
 
 def _touch(case: Case, now: dt.datetime) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fanzha.core import phone as phones
 from fanzha.store.event_store import EventStore
-from fanzha.workflow.case.flows import Victim
+from fanzha.workflow.case.linking import Victim
 
 __all__ = ["ResidentIndex"]
 
