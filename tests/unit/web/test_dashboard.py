@@ -30,6 +30,7 @@ from fanzha.reporting.config import MetricsConfig
 from fanzha.reporting.periods import Grain
 from fanzha.sim.history import HistoryConfig, simulate_history
 from fanzha.web.pages import dashboard as page
+from fanzha.workflow.audit import service as audit
 from fanzha.workflow.audit.models import AuditRecord
 from fanzha.workflow.outcome.models import Category
 from tests.unit.reporting.support import City
@@ -180,9 +181,21 @@ def test_dashboard_page_shows_figures_tables_and_is_audited(app: FastAPI, histor
     assert 'id="ranking-table"' in html and "一所" in html
     assert "/static/vendor/echarts.min.js" in html or "make assets" in html
     assert "<script>" not in html  # CSP: no inline scripts
+    assert [(r.action, r.object_id) for r in _dashboard_audit(app)] == [("view", "2026-03")]
     with app.state.desk.factory() as s:
-        records = list(s.scalars(select(AuditRecord).where(AuditRecord.object_type == "dashboard")))
-    assert [(r.action, r.object_id) for r in records] == [("view", "2026-03")]
+        assert audit.verify(session=s).ok  # the batch writer keeps the hash chain intact
+
+
+def _dashboard_audit(app: FastAPI) -> list[AuditRecord]:
+    """The dashboard's audit records, once the batch writer has committed them (≤ 0.5 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with app.state.desk.factory() as s:
+            query = select(AuditRecord).where(AuditRecord.object_type == "dashboard")
+            records = list(s.scalars(query))
+        if records or time.monotonic() > deadline:
+            return records
+        time.sleep(0.05)
 
 
 def test_dashboard_english(app: FastAPI, history: Any) -> None:
