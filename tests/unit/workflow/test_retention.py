@@ -299,13 +299,15 @@ def test_retention_keeps_every_aggregate(desk: Desk) -> None:
     again = city.warning(OLD + dt.timedelta(days=90), phone=PHONE, resident_id=f"P{0:020d}")
     city.handle(again, OLD + dt.timedelta(days=90))
     city.warning(RECENT, phone=PHONE + 9, resident_id="P" + "9" * 20)
+    city.warning(RECENT, phone=PHONE + 4, resident_id=f"P{4:020d}")  # holds person 4 back
     city.case(OLD + dt.timedelta(days=3), victim_resident_id=f"P{1:020d}", victim_phone=PHONE + 1)
     city.case(OLD + dt.timedelta(days=5), victim_phone=PHONE + 3)  # linked by phone only
     city.case(OLD, fraud_type="fake_loan", loss_fen=99)  # no victim known
     before = aggregates(desk.factory)
     assert before["victims"] == 2 and before["people"] == 6
     report = purge(desk.factory)
-    assert (report.counts["warnings"], report.counts["cases"]) == (6, 3)
+    assert (report.counts["warnings"], report.counts["cases"]) == (5, 3)
+    assert report.counts["warnings_held"] == 1
     assert aggregates(desk.factory) == before
 
 
@@ -314,9 +316,10 @@ def test_retention_purges_cases_and_masks_accounts(desk: Desk) -> None:
     wid = city.warning(OLD, phone=PHONE, resident_id="P0000000000000000000b")
     old = city.case(OLD + dt.timedelta(days=3), victim_resident_id="P0000000000000000000b")
     solved_late = city.case(OLD, solved=True, solved_at=RECENT)
-    owed = city.case(OLD, account={"frozen": 500, "returned": 100, "returned_at": OLD})
+    owed = city.case(OLD, account={"frozen": 500})  # frozen, nothing returned yet
+    pro_rata = city.case(OLD, account={"frozen": 500, "returned": 100, "returned_at": OLD})
     report = purge(desk.factory)
-    assert (report.counts["cases"], report.counts["case_accounts"]) == (1, 1)
+    assert (report.counts["cases"], report.counts["case_accounts"]) == (2, 2)
     assert report.counts["cases_held"] == 1  # money still to return; the solved one is recent
     cases = {c.id: c for c in city.cases()}
     assert cases[old].victim_resident_id == desk.get(wid).resident_id  # same person, same token
@@ -329,7 +332,12 @@ def test_retention_purges_cases_and_masks_accounts(desk: Desk) -> None:
     assert cases[solved_late].note != "" and cases[owed].note != ""
     with desk.factory() as s:
         accounts = dict(s.execute(select(CaseAccount.case_id, CaseAccount.account)).all())
-    assert accounts == {old: "****9876", solved_late: "6222020000009876", owed: "6222020000009876"}
+    assert accounts == {
+        old: "****9876",
+        solved_late: "6222020000009876",
+        owed: "6222020000009876",
+        pro_rata: "****9876",
+    }
 
 
 def test_retention_holds_a_warning_whose_case_is_recent(desk: Desk) -> None:
@@ -392,22 +400,33 @@ def test_retention_same_person_shares_one_placeholder(desk: Desk) -> None:
     assert all(t.startswith("purged:") and len(t) == 23 for t in tokens)
 
 
-def test_retention_releases_tokens_once_nothing_holds_the_person(desk: Desk) -> None:
+def test_retention_purges_a_persons_warnings_together_then_releases_the_token(
+    desk: Desk,
+) -> None:
     city = City(desk)
-    city.warning(OLD, phone=PHONE, resident_id="P0000000000000000000h")
-    still = city.warning(RECENT, phone=PHONE, resident_id="P0000000000000000000h")
-    purge(desk.factory)
-    with desk.factory() as s:
-        kept = s.execute(select(PurgeToken.resident_id, PurgeToken.phone)).all()
-    assert kept == [("P0000000000000000000h", PHONE)]  # the recent warning still holds both
+    old = city.warning(OLD, phone=PHONE, resident_id="P0000000000000000000h")
+    recent = city.warning(RECENT, phone=PHONE, resident_id="P0000000000000000000h")
+    first = purge(desk.factory)
+    assert (first.counts["warnings"], first.counts["warnings_held"]) == (0, 1)
+    assert desk.get(old).resident_id == "P0000000000000000000h"  # not half purged
     with desk.factory.begin() as s:
-        w = s.get(EarlyWarning, still)
+        w = s.get(EarlyWarning, recent)
         assert w is not None
-        w.is_open, w.status, w.closed_at = False, "closed", OLD
-    report = purge(desk.factory)
-    assert report.counts["tokens_released"] == 1
+        w.closed_at = OLD + dt.timedelta(days=1)
+    second = purge(desk.factory)
+    assert (second.counts["warnings"], second.counts["tokens_released"]) == (2, 1)
+    assert desk.get(old).resident_id == desk.get(recent).resident_id != "P0000000000000000000h"
     with desk.factory() as s:
         assert s.scalar(select(func.count()).select_from(PurgeToken)) == 0
+
+
+def test_retention_holds_a_person_whose_case_is_still_owed_money(desk: Desk) -> None:
+    city = City(desk)
+    wid = city.warning(OLD, phone=PHONE, resident_id="P0000000000000000000j")
+    city.case(OLD, victim_resident_id="P0000000000000000000j", account={"frozen": 10})
+    report = purge(desk.factory)  # the case is owed money: held, and so is its warning
+    assert (report.counts["warnings_held"], report.counts["cases_held"]) == (1, 1)
+    assert desk.get(wid).phone == PHONE
 
 
 def test_retention_audit_chain_verifies_after_purge(desk: Desk) -> None:

@@ -6,14 +6,17 @@ A record is *old enough* (``cutoff`` = as-of date minus the retention period):
   out) with ``closed_at`` before the cutoff, and no *active* protective stop-payment holds
   (the person must still be able to appeal it);
 - a **case** when its latest date — report, solution, and every payee account's payment,
-  stop-payment, freeze and return — is before the cutoff, and its frozen money has all been
-  returned (the victim must stay reachable until then).
+  stop-payment, freeze and return — is before the cutoff, and no account has frozen money
+  awaiting its return (frozen, no return recorded yet: the victim must stay reachable; a
+  recorded partial, pro-rata return counts as done).
 
-A warning and a case of the same person (the case names the warning's resident id or phone)
-are purged together: each is *due* only when it and every not-yet-purged linked record of the
-other kind are old enough; otherwise it is *held* (and counted). So post-warning
-victimisation, which joins them by resident id or phone, never loses a pair halfway. Rows
-already in ``retention_purged`` are never due again.
+A person's records are purged together: a warning is *due* only when every not-yet-purged
+warning with the same ``resident_id`` is old enough, and so is every not-yet-purged case
+naming one of them (by resident id or phone); a case only when it is old enough and every
+not-yet-purged warning it names is due. Otherwise the record is *held* (and counted). So a
+report never sees one person half purged: distinct people, and post-warning victimisation
+(which joins warnings and cases by resident id or phone), stay the same. Rows already in
+``retention_purged`` are never due again.
 """
 
 from __future__ import annotations
@@ -22,7 +25,18 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from fanzha.workflow.action.models import Action
@@ -63,7 +77,10 @@ def _warning_old(w: _W, cutoff: dt.datetime) -> ColumnElement[bool]:
     active = exists().where(
         Restriction.warning_id == w.id, Restriction.status == RestrictionStatus.ACTIVE.value
     )
-    closed = and_(w.is_open.is_(False), w.closed_at.is_not(None), w.closed_at < cutoff)
+    # coalesce(): SQLite would otherwise read every closed warning through the ``is_open``
+    # index and sort them, for each batch (1.8 s over 400 k); so it walks the primary key.
+    is_closed = func.coalesce(w.is_open, true()) == false()
+    closed = and_(is_closed, w.closed_at.is_not(None), w.closed_at < cutoff)
     return and_(closed, ~active)  # written NULL-safe: a NOT over NULL would hide rows
 
 
@@ -78,14 +95,24 @@ def _case_dates_old(c: _C, cutoff: dt.datetime) -> ColumnElement[bool]:
 
 def _case_old(c: _C, cutoff: dt.datetime) -> ColumnElement[bool]:
     b = aliased(CaseAccount)
-    money_owed = exists().where(b.case_id == c.id, b.frozen_fen > b.returned_fen)
+    money_owed = exists().where(
+        b.case_id == c.id, b.frozen_fen > b.returned_fen, b.returned_at.is_(None)
+    )
     return and_(_case_dates_old(c, cutoff), ~money_owed)
 
 
-def _warning_due(w: _W, cutoff: dt.datetime) -> ColumnElement[bool]:
+def _warning_ready(w: _W, cutoff: dt.datetime) -> ColumnElement[bool]:
+    """Old enough, and so is every not-yet-purged case naming its person."""
     c = aliased(Case)
     blocking = exists().where(_linked(w, c), ~_case_old(c, cutoff))
-    return _warning_old(w, cutoff) & ~blocking
+    return and_(_warning_old(w, cutoff), ~blocking)
+
+
+def _warning_due(w: _W, cutoff: dt.datetime) -> ColumnElement[bool]:
+    """Every not-yet-purged warning of the same person (``w`` too) is ready."""
+    other = aliased(EarlyWarning)
+    waiting = exists().where(other.resident_id == w.resident_id, ~_warning_ready(other, cutoff))
+    return and_(_warning_old(w, cutoff), ~waiting)
 
 
 def _case_due(c: _C, cutoff: dt.datetime) -> ColumnElement[bool]:
@@ -172,15 +199,33 @@ def purge_warnings(
         warning.resident_id, warning.phone = token, None
         warning.reasons = scrub_reasons(warning.reasons)
         counts["warnings"] += 1
-    for action in session.scalars(select(Action).where(Action.warning_id.in_(ids))):
-        action.note, action.details = "", scrub_details(action.details)
-        counts["actions"] += 1
+    counts["actions"] += _purge_actions(session, ids)
     result = session.execute(update(Outcome).where(Outcome.warning_id.in_(ids)).values(note=""))
     counts["outcomes"] += int(result.rowcount or 0)  # type: ignore[attr-defined]
     counts.update(_purge_restrictions(session, placeholders))
     _mark(session, "warnings", ids, run_id, now)
     session.flush()
     return counts
+
+
+def _purge_actions(session: Session, warning_ids: list[int]) -> int:
+    """Notes cleared in one UPDATE; details rewritten only where they hold more than is kept."""
+    rows = session.execute(
+        select(Action.id, Action.details).where(Action.warning_id.in_(warning_ids))
+    ).all()
+    session.execute(update(Action).where(Action.warning_id.in_(warning_ids)).values(note=""))
+    changed = [
+        {"row": row_id, "kept": scrub_details(details)}
+        for row_id, details in rows
+        if scrub_details(details) != (details or {})
+    ]
+    if changed:
+        table = Action.metadata.tables[Action.__tablename__]
+        statement = (
+            update(table).where(table.c.id == bindparam("row")).values(details=bindparam("kept"))
+        )
+        session.connection().execute(statement, changed)
+    return len(rows)
 
 
 def _purge_restrictions(session: Session, placeholders: dict[int, str]) -> Counter[str]:
