@@ -143,6 +143,7 @@ def simulate_history(
         cases = draw_cases(rng, config, city, start, end, warnings.victims())
         summary.cases, summary.accounts = _write_cases(conn, cases)
         _advance_sequences(conn)
+    _analyze(engine)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -226,6 +227,19 @@ def _advance_sequences(conn: Connection) -> None:
             text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v, false)"),
             {"t": table.name, "v": next_id},
         )
+
+
+def _analyze(engine: Engine) -> None:
+    """PostgreSQL: refresh the planner's statistics after the bulk load.
+
+    Without it the first queries after a load plan with the empty tables' estimates until
+    autovacuum gets round to them: the monthly report took 113 s instead of seconds.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for model in (EarlyWarning, Action, Outcome, Case, CaseAccount):
+            conn.execute(text(f"ANALYZE {_table(model).name}"))
 
 
 def _status(*stages: dt.datetime | None) -> str:
