@@ -129,7 +129,7 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
     try:
         cookies = [login(base, user) for user in LEADERS]
         for period in PERIODS:
-            for path in PATHS:
+            for path in [p for p in PATHS if not args.paths or p in args.paths.split(",")]:
                 full = f"{path}?period={period}"
                 cold = cold_and_warm_up(base, cookies[0], full)
                 r = run_wrk(base, full, cookies, 1, args.seconds, args.users, args.think_ms)
@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--think-ms", type=int, default=1000, help="mean pause per user")
     parser.add_argument("--pg-url", default="")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--paths", default="", help="only these URLs (comma-separated)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench_dashboard needs wrk (apt-get install wrk)")

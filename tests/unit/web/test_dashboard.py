@@ -294,3 +294,27 @@ def test_dashboard_labels_simulated_history(app: FastAPI) -> None:
     simulate_history(app.state.desk.engine, config)
     html = _login(app, "leader").client.get("/dashboard").text
     assert 'id="simulated"' in html and "模拟历史" in html
+
+
+def test_dashboard_page_reuses_the_rendered_content(
+    app: FastAPI, history: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = page._body
+
+    def counting(charts: Any, q: Any, answers: Any) -> Any:
+        calls.append(charts.lang)
+        return real(charts, q, answers)
+
+    monkeypatch.setattr(page, "_body", counting)
+    monkeypatch.setattr(page, "_BODIES", page._BodyMemo())
+    leader = _login(app, "leader")
+    first = leader.client.get("/dashboard").text
+    second = leader.client.get("/dashboard").text
+    assert calls == ["zh"] and 'data-kpi="warnings"' in second
+    assert first.count("预警准确率") == second.count("预警准确率")
+    leader.client.get("/lang/en")
+    assert "Warning accuracy" in leader.client.get("/dashboard").text
+    assert calls == ["zh", "en"]
+    leader.client.get("/dashboard?station=S2")
+    assert len(calls) == 3
