@@ -19,7 +19,7 @@ from fanzha.workflow.audit.models import AuditRecord
 from fanzha.workflow.case.models import Case, CaseAccount
 from fanzha.workflow.outcome.models import Outcome
 from fanzha.workflow.restriction.models import Appeal, Restriction
-from fanzha.workflow.retention import flows
+from fanzha.workflow.retention import flows, service
 from fanzha.workflow.retention.models import PurgedRow, PurgeToken, RetentionRun
 from fanzha.workflow.warning.models import EarlyWarning
 from tests.unit.workflow.support import Desk
@@ -508,3 +508,18 @@ def test_retention_without_event_store_purges_the_database_only(desk: Desk) -> N
 def test_retention_policy_needs_a_positive_period() -> None:
     with pytest.raises(Exception, match="at least one day"):
         flows.Policy(days=0, as_of=AS_OF)
+
+
+def test_retention_batches_never_split_a_persons_warnings(desk: Desk) -> None:
+    city = City(desk)
+    lone = city.warning(OLD, phone=PHONE, resident_id="P0000000000000000000k")
+    many = [
+        city.warning(
+            OLD + dt.timedelta(days=n), phone=PHONE + 1, resident_id="P000000000000000000zz"
+        )
+        for n in range(3)
+    ]
+    batches = flows._candidate_batches(
+        desk.factory, POLICY.cutoff, service.due_warnings, "warnings", 2
+    )
+    assert sorted(map(sorted, batches)) == sorted([[lone], sorted(many)])

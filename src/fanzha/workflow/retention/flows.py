@@ -1,7 +1,11 @@
 """The purge run: warnings, then cases, then event-store files; one audit record per run.
 
-Each batch of rows is purged and marked in its own transaction, so the desk is never locked
-out for long and an interrupted run loses nothing: the next run picks up the unmarked rows.
+The rows due are listed once (one query); then each batch — a person's warnings always in
+the same batch — is checked again (still due, by primary key: cheap) and purged and marked in
+its own transaction, so the desk is never locked out for long, a report never sees a person's
+warnings half purged, and an interrupted run loses nothing: the next run picks up the
+unmarked rows. (Between the warnings phase and the cases phase of a run — seconds to minutes —
+a person's warnings are purged and their cases not yet.)
 The audit record (``retention.purge``, object ``retention_run``) carries the counts, the
 cutoff and the period; the audit log itself is never purged.
 """
@@ -124,18 +128,34 @@ def _batches(
     batch: int,
 ) -> None:
     assert report.run_id is not None
-    after_id = 0
-    while True:
+    for ids in _candidate_batches(factory, report.policy.cutoff, due, what, batch):
         with transaction(factory) as session:
-            ids = due(session=session, cutoff=report.policy.cutoff, after_id=after_id, limit=batch)
-            if not ids:
-                break
-            report.counts.update(
-                purge_rows(session=session, ids=ids, run_id=report.run_id, now=now)
-            )
-        after_id = ids[-1]
+            # still due? (a new warning may have arrived for the person meanwhile)
+            still = due(session=session, cutoff=report.policy.cutoff, among=ids)
+            if still:
+                counts = purge_rows(session=session, ids=still, run_id=report.run_id, now=now)
+                report.counts.update(counts)
         if progress is not None:
             progress(what, report.counts[what])
+
+
+def _candidate_batches(
+    factory: sessionmaker[Session], cutoff: dt.datetime, due: _Due, what: str, batch: int
+) -> list[list[int]]:
+    """The due ids in batches of about ``batch``; a person's warnings stay in one batch."""
+    with factory() as session:
+        candidates = due(session=session, cutoff=cutoff)
+        groups = (
+            service.person_groups(session=session, ids=candidates)
+            if what == "warnings"
+            else [[i] for i in candidates]
+        )
+    batches: list[list[int]] = [[]]
+    for group in groups:
+        if batches[-1] and len(batches[-1]) + len(group) > batch:
+            batches.append([])
+        batches[-1].extend(group)
+    return [b for b in batches if b]
 
 
 def _finish(

@@ -53,6 +53,7 @@ __all__ = [
     "due_cases",
     "due_warnings",
     "held_counts",
+    "person_groups",
     "purge_cases",
     "purge_warnings",
     "purged_counts",
@@ -77,8 +78,8 @@ def _warning_old(w: _W, cutoff: dt.datetime) -> ColumnElement[bool]:
     active = exists().where(
         Restriction.warning_id == w.id, Restriction.status == RestrictionStatus.ACTIVE.value
     )
-    # coalesce(): SQLite would otherwise read every closed warning through the ``is_open``
-    # index and sort them, for each batch (1.8 s over 400 k); so it walks the primary key.
+    # coalesce(): keeps SQLite off the ``is_open`` index (it would read every closed warning
+    # and sort them: 1.8 s over 400 k, where walking the primary key takes milliseconds).
     is_closed = func.coalesce(w.is_open, true()) == false()
     closed = and_(is_closed, w.closed_at.is_not(None), w.closed_at < cutoff)
     return and_(closed, ~active)  # written NULL-safe: a NOT over NULL would hide rows
@@ -122,30 +123,37 @@ def _case_due(c: _C, cutoff: dt.datetime) -> ColumnElement[bool]:
 
 
 def due_warnings(
-    *, session: Session, cutoff: dt.datetime, after_id: int = 0, limit: int = 500
+    *, session: Session, cutoff: dt.datetime, among: list[int] | None = None
 ) -> list[int]:
-    """Ids of warnings due for purging, in id order, after ``after_id``."""
+    """Ids of warnings due for purging, a person's together (only ``among`` these, if given)."""
     w = EarlyWarning
-    query = (
-        select(w.id)
-        .where(_warning_due(w, cutoff), _not_purged("warnings", w.id), w.id > after_id)
-        .order_by(w.id)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+    where = [_warning_due(w, cutoff), _not_purged("warnings", w.id)]
+    if among is not None:
+        where.append(w.id.in_(among))
+    return list(session.scalars(select(w.id).where(*where).order_by(w.resident_id, w.id)))
+
+
+def person_groups(*, session: Session, ids: list[int]) -> list[list[int]]:
+    """The warning ids (in the given order) grouped by person, so a batch never splits one."""
+    owner: dict[int, str] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        query = select(EarlyWarning.id, EarlyWarning.resident_id).where(EarlyWarning.id.in_(chunk))
+        owner.update({int(i): str(r) for i, r in session.execute(query)})
+    groups: dict[str, list[int]] = {}
+    for i in ids:
+        groups.setdefault(owner.get(i, f"#{i}"), []).append(i)
+    return list(groups.values())
 
 
 def due_cases(
-    *, session: Session, cutoff: dt.datetime, after_id: int = 0, limit: int = 500
+    *, session: Session, cutoff: dt.datetime, among: list[int] | None = None
 ) -> list[int]:
-    """Ids of cases due for purging, in id order, after ``after_id`` (purge warnings first)."""
-    query = (
-        select(Case.id)
-        .where(_case_due(Case, cutoff), _not_purged("cases", Case.id), Case.id > after_id)
-        .order_by(Case.id)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+    """Ids of cases due for purging, in id order (purge the warnings first)."""
+    where = [_case_due(Case, cutoff), _not_purged("cases", Case.id)]
+    if among is not None:
+        where.append(Case.id.in_(among))
+    return list(session.scalars(select(Case.id).where(*where).order_by(Case.id)))
 
 
 def _count(session: Session, entity: Any, *where: ColumnElement[bool]) -> int:
