@@ -4,37 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from importlib import import_module
 
 import typer
 
 from fanzha.errors import FanzhaError
 
-COMMAND_MODULES = (
-    "simulate",
-    "ingest",
-    "detect",
-    "evaluate",
-    "demo",
-    "numbers",
-    "text",
-    "desk",
-    "cases",
-    "history",
-    "retention",
-    "report",
-)
+# Each command module and the top-level commands it registers. ``main`` imports only the
+# module of the command being run (the model and web modules take seconds to import); help,
+# an unknown command and ``app`` (used by tests) register them all.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "simulate": ("simulate",),
+    "ingest": ("ingest", "load"),
+    "detect": ("detect",),
+    "evaluate": ("evaluate", "sweep"),
+    "demo": ("demo",),
+    "numbers": ("numbers",),
+    "text": ("text",),
+    "desk": ("serve", "users", "audit"),
+    "cases": ("cases",),
+    "history": ("simulate-history",),
+    "retention": ("retention",),
+    "report": ("report",),
+}
 
-app = typer.Typer(
-    name="fanzha",
-    help="Fanzha (反诈): early warning and dissuasion for anti-fraud centres.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+_state: dict[str, bool] = {"debug": False}
 
 
-@app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="show tracebacks and debug logs"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="show progress logs"),
@@ -45,16 +42,43 @@ def _root(
     _state["debug"] = debug
 
 
-_state: dict[str, bool] = {"debug": False}
+def make_app(modules: Iterable[str] = COMMAND_MODULES) -> typer.Typer:
+    """The ``fanzha`` command with the commands of ``modules`` registered."""
+    cli = typer.Typer(
+        name="fanzha",
+        help="Fanzha (反诈): early warning and dissuasion for anti-fraud centres.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    cli.callback()(_root)
+    for name in modules:
+        import_module(f"fanzha.cli.{name}").register(cli)
+    return cli
 
-for _name in COMMAND_MODULES:
-    import_module(f"fanzha.cli.{_name}").register(app)
+
+def modules_for(argv: list[str]) -> tuple[str, ...]:
+    """The command module that owns the command in ``argv``, or every module."""
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    for module, commands in COMMAND_MODULES.items():
+        if command in commands:
+            return (module,)
+    return tuple(COMMAND_MODULES)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: every command registered (built on first use)."""
+    if name == "app":
+        full = make_app()
+        globals()["app"] = full
+        return full
+    raise AttributeError(name)
 
 
 def main() -> None:
     """Entry point: run the app; a FanzhaError becomes one line on stderr and exit code 1."""
     try:
-        app(standalone_mode=False)
+        make_app(modules_for(sys.argv[1:]))(standalone_mode=False)
     except FanzhaError as exc:
         if _state["debug"]:
             raise
