@@ -18,6 +18,7 @@ from fanzha.workflow.audit.models import AuditRecord
 from fanzha.workflow.roles import Principal, Role
 from fanzha.workflow.warning import intake
 from fanzha.workflow.warning.matching import ResidentMatcher
+from fanzha.workflow.warning.models import EarlyWarning
 from fanzha.workflow.warning.routing import DeskConfig
 from tests.unit.workflow.support import NOW, Desk
 
@@ -220,3 +221,53 @@ def test_intake_refuses_a_bad_id_number_even_without_a_matcher(
     who = operator(desk)
     with pytest.raises(WorkflowError, match="ID number"):
         create(desk, config, who, lead(id_number="123"))
+
+
+# --- the web app: FANZHA_DATA_DIR's registry matches pushed leads ---------------------------
+
+
+def test_api_pushed_lead_is_matched_through_the_apps_settings(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from argon2 import PasswordHasher
+
+    from fanzha.settings import Settings
+    from fanzha.store.database import make_engine, session_factory
+    from fanzha.web import create_app
+    from fanzha.workflow.station import service as stations
+    from fanzha.workflow.user import service as users
+    from fanzha.workflow.user.models import UserCreate
+    from tests.unit.web.support import PASSWORD, Browser
+
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+    write_registry(tmp_path / "data", [(PSEUDO_A, PHONE_A, "C1"), (PSEUDO_B, None, "C2")])
+    shutil.copy(sqlite_template, tmp_path / "desk.db")
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    settings = Settings(database_url=url, data_dir=tmp_path / "data", pseudonym_key=KEY)
+    app = create_app(settings, engine=make_engine(url), run_ticker=False)
+    with session_factory(app.state.desk.engine).begin() as s:
+        rows = [{"community": c, "station": f"S{c[1]}"} for c in ("C1", "C2")]
+        stations.upsert_jurisdiction(session=s, rows=rows)
+        user = UserCreate(
+            username="op", display_name="op", role=Role.CENTRE_OPERATOR, password=PASSWORD
+        )
+        users.create(session=s, data=user)
+    browser = Browser(app)
+    browser.login("op")
+    lead = {"level": "high", "fraud_type": "fake_investment", "source": "bank"}
+    by_phone = browser.api("POST", "/api/v1/warnings", json={**lead, "phone": "138 0000 1111"})
+    by_id = browser.api(
+        "POST", "/api/v1/warnings", json={**lead, "phone": "13900000000", "id_number": ID_B}
+    )
+    bad_id = browser.api(
+        "POST", "/api/v1/warnings", json={**lead, "phone": "13900000000", "id_number": "1" * 18}
+    )
+    browser.client.close()
+    assert (by_phone.status_code, by_id.status_code) == (201, 201), by_phone.text
+    assert (by_phone.json()["station"], by_id.json()["station"]) == ("S1", "S2")
+    with session_factory(app.state.desk.engine)() as s:
+        residents = [s.get(EarlyWarning, r.json()["id"]).resident_id for r in (by_phone, by_id)]
+    assert residents == [PSEUDO_A, PSEUDO_B]
+    assert bad_id.status_code in (400, 422) and "ID number" in bad_id.text
