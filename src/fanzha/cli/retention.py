@@ -32,6 +32,7 @@ _ORDER = (
     "event_files",
     "quarantine_files",
     "bytes",
+    "lead_rows",
     "tokens_released",
     "warnings_held",
     "cases_held",

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, func, or_, select, text
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -467,7 +469,8 @@ def test_retention_dry_run_counts_without_changing_anything(desk: Desk, tmp_path
         assert s.scalar(select(func.count()).where(EarlyWarning.phone.is_(None))) == 0
     assert len(store.files("calls")) == 3
     report = purge(desk.factory, store)
-    for key in ("warnings", "cases", "partitions", "event_files", "bytes"):
+    assert preview.counts["lead_rows"] == 1
+    for key in ("warnings", "cases", "partitions", "event_files", "bytes", "lead_rows"):
         assert report.counts[key] == preview.counts[key], key
 
 
@@ -480,6 +483,14 @@ def event_store(root: Path) -> EventStore:
         (folder / "batch1.parquet").write_bytes(b"PAR1" + day.encode())
     store.table_path("residents").parent.mkdir(parents=True)
     store.table_path("residents").write_bytes(b"PAR1")
+    leads = pa.table(
+        {
+            "phone": pa.array([PHONE, PHONE + 1], pa.int64()),
+            "instruction_no": ["old", "new"],
+            "time": pa.array([OLD, RECENT], pa.timestamp("us")),
+        }
+    )
+    pq.write_table(leads, store.table_path("leads"))
     quarantine = root / "quarantine" / "calls"
     quarantine.mkdir(parents=True)
     for name, when in (("old.csv", OLD), ("new.csv", RECENT)):
@@ -497,6 +508,9 @@ def test_retention_deletes_old_partitions_and_quarantine_files(desk: Desk, tmp_p
     assert report.counts["quarantine_files"] == 1
     assert [p.name for p in (tmp_path / "quarantine" / "calls").iterdir()] == ["new.csv"]
     assert store.table_path("residents").exists()  # registries are not history
+    assert report.counts["lead_rows"] == 1
+    kept = pq.read_table(store.table_path("leads")).to_pylist()
+    assert [(r["phone"], r["instruction_no"]) for r in kept] == [(PHONE + 1, "new")]
 
 
 def test_retention_without_event_store_purges_the_database_only(desk: Desk) -> None:

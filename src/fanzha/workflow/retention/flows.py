@@ -93,9 +93,9 @@ def purge(
     ):
         _batches(factory, report, due, purge_rows, what, now, progress, batch)
     expired = files.find_expired(store, policy.cutoff)
-    if store is not None and expired.partitions + expired.quarantine:
+    if store is not None and (expired.partitions or expired.quarantine or expired.lead_rows):
         report.counts.update(_file_counts(expired))
-        files.delete_expired(store, expired)
+        files.delete_expired(store, expired, policy.cutoff)
     if progress is not None:
         progress("partitions", report.counts["partitions"])
     _finish(factory, report, actor, now)
@@ -190,5 +190,6 @@ def _file_counts(expired: files.ExpiredFiles) -> Counter[str]:
             "quarantine_files": len(expired.quarantine),
             "event_files": expired.files - len(expired.quarantine),
             "bytes": expired.bytes,
+            "lead_rows": expired.lead_rows,
         }
     )
