@@ -153,7 +153,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+STACKS = {"uvloop": ("uvloop", "httptools"), "asyncio": ("asyncio", "h11")}
+
+
+def start_server(
+    url: str, workers: int, stack: str = "uvloop"
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "FANZHA_DATABASE_URL": url, "FANZHA_DESK_TICK_SECONDS": "0.2"}
     proc = subprocess.Popen(
@@ -172,6 +177,10 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--loop",
+            STACKS[stack][0],
+            "--http",
+            STACKS[stack][1],
         ],
         env=env,
     )
@@ -273,6 +282,9 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     build_store(url, args.warnings)
     print(f"[{name}] store with {args.warnings} warnings built in {time.perf_counter() - t0:.1f}s")
+    if args.compare_stacks:
+        compare_stacks(name, url, args)
+        return
     proc, base = start_server(url, args.workers)
     try:
         ops = [login(base, f"op{i}") for i in range(10)]
@@ -305,6 +317,33 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
         proc.wait(timeout=20)
 
 
+def compare_stacks(name: str, url: str, args: argparse.Namespace) -> None:
+    """Queue and detail with think time on the pure-Python stack, then on uvloop + httptools."""
+    p99: dict[tuple[str, str], float] = {}
+    for stack in ("asyncio", "uvloop"):
+        proc, base = start_server(url, args.workers, stack)
+        try:
+            ops = [login(base, f"op{i}") for i in range(10)]
+            officers = [login(base, f"off{i}") for i in range(10)]
+            for page, path, n, who in (
+                ("queue", "/queue?x=%d", 1000, ops + officers),
+                ("detail", "/warnings/%d", args.warnings, ops),
+            ):
+                r = run_wrk(base, path, who, n, args.seconds, args.users, args.think_ms)
+                p99[(stack, page)] = r["p99_ms"]
+                print(
+                    f"[{name}] {stack:<8} {page:<7} p50 {r['p50_ms']:7.1f} ms  p95 "
+                    f"{r['p95_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  {r['req_s']:6.1f} req/s"
+                    f"  errors {r['errors']}  load {r['load']:.1f}"
+                )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    for page in ("queue", "detail"):
+        ratio = p99[("asyncio", page)] / max(p99[("uvloop", page)], 0.001)
+        print(f"[{name}] {page}: p99 asyncio+h11 / uvloop+httptools = {ratio:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warnings", type=int, default=100_000)
@@ -316,6 +355,11 @@ def main() -> None:
     )
     parser.add_argument("--pg-url", default=os.environ.get("FANZHA_TEST_POSTGRES_URL", ""))
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--compare-stacks",
+        action="store_true",
+        help="think-time runs on asyncio+h11, then on uvloop+httptools (same store)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench_desk needs wrk (apt-get install wrk)")
