@@ -55,6 +55,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "type": ("诈骗类型", "Fraud type"),
     "source": ("来源", "Source"),
     "phone": ("手机号", "Phone"),
+    "lead_id_number": ("身份证号（仅用于匹配，不保存）", "ID number (matching only, not stored)"),
     "due": ("时限", "Due"),
     "assignee": ("责任人", "Assignee"),
     "filter": ("筛选", "Filter"),

@@ -264,10 +264,18 @@ def test_api_pushed_lead_is_matched_through_the_apps_settings(
     bad_id = browser.api(
         "POST", "/api/v1/warnings", json={**lead, "phone": "13900000000", "id_number": "1" * 18}
     )
+    form = {"phone": "13900000001", "level": "3", "fraud_type": "romance"}
+    assert 'name="id_number"' in browser.client.get("/new").text
+    by_form = browser.post("/new", {**form, "id_number": ID_B})
     browser.client.close()
+    assert by_form.status_code == 303, by_form.text
+    form_id = int(by_form.headers["location"].split("?")[0].rsplit("/", 1)[-1])
     assert (by_phone.status_code, by_id.status_code) == (201, 201), by_phone.text
     assert (by_phone.json()["station"], by_id.json()["station"]) == ("S1", "S2")
     with session_factory(app.state.desk.engine)() as s:
         residents = [s.get(EarlyWarning, r.json()["id"]).resident_id for r in (by_phone, by_id)]
+        from_form = s.get(EarlyWarning, form_id)
     assert residents == [PSEUDO_A, PSEUDO_B]
+    assert from_form is not None
+    assert (from_form.resident_id, from_form.station) == (PSEUDO_B, "S2")
     assert bad_id.status_code in (400, 422) and "ID number" in bad_id.text
