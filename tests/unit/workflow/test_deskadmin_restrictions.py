@@ -238,3 +238,28 @@ def test_active_list_is_oldest_first_and_drops_lifted(
         flows.lift(session=s, principal=people.boss, restriction_id=ids[2], reason="ok", now=NOW)
     with desk.factory() as s:
         assert [r.id for r in service.active(session=s, principal=people.boss)] == [ids[0], ids[1]]
+
+
+def test_audit_keeps_digests_of_free_texts_not_the_words(
+    desk: Desk, config: DeskConfig, people: People
+) -> None:
+    _, rid = _stop_payment(desk, config, people.boss)
+    with desk.factory.begin() as s:
+        flows.lift(
+            session=s, principal=people.boss, restriction_id=rid, reason="名下卡号6222", now=LATER
+        )
+    with desk.factory() as s:
+        details = list(
+            s.scalars(
+                select(AuditRecord.detail)
+                .where(AuditRecord.action.in_(["action.stop_payment", "restriction.lift"]))
+                .order_by(AuditRecord.id)
+            )
+        )
+    stop, lift = details
+    assert stop["reason"] == audit.text_digest("large transfer to a flagged account starting")
+    assert stop["appeal_channel"].startswith("sha256:") and "96110" not in str(stop)
+    assert lift["reason"] == audit.text_digest("名下卡号6222")
+    assert "名下" not in str(lift)
+    with desk.factory() as s:
+        assert audit.verify(session=s).ok

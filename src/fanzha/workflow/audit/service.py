@@ -43,6 +43,19 @@ def canonical(
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def text_digest(value: str | None) -> str | None:
+    """A free text as the audit log keeps it: its SHA-256, not the words.
+
+    Officers' texts (a stop-payment's reason, notice and appeal channel, a lift reason, an
+    appeal decision note) may name people or accounts. The row that holds the text is purged
+    by retention; the audit log cannot be edited, so it holds only the digest, which still
+    proves what the text was while the row exists.
+    """
+    if value is None:
+        return None
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
 def chain_hash(prev_hash: str, content: str) -> str:
     """SHA-256 of the previous hash and this record's content."""
     return hashlib.sha256((prev_hash + "\n" + content).encode()).hexdigest()

@@ -100,7 +100,7 @@ def _lift(
     if getattr(done, "rowcount", 0) != 1:
         raise ConflictError("the restriction is already lifted", restriction=restriction.id)
     session.refresh(restriction)
-    _audit(session, principal, "lift", restriction.id, now, reason=reason)
+    _audit(session, principal, "lift", restriction.id, now, reason=audit.text_digest(reason))
 
 
 def record_appeal(
@@ -173,5 +173,5 @@ def _decide(
     if getattr(done, "rowcount", 0) != 1:
         raise ConflictError("the appeal has already been decided", appeal=appeal.id)
     session.refresh(appeal)
-    detail = {"appeal": appeal.id, "decision": decision.value, "note": note}
+    detail = {"appeal": appeal.id, "decision": decision.value, "note": audit.text_digest(note)}
     _audit(session, principal, "decide", appeal.restriction_id, now, **detail)

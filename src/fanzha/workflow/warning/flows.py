@@ -64,9 +64,21 @@ def _record(
         object_type="warning",
         object_id=warning.id,
         at=now,
-        detail={"result": result, "status": warning.status, **(details or {})},
+        detail={
+            "result": result,
+            "status": warning.status,
+            **{k: _audited(k, v) for k, v in (details or {}).items()},
+        },
     )
     return action
+
+
+# Officers' free texts: the audit log keeps their digest (see ``audit.text_digest``).
+_FREE_TEXT = frozenset({"reason", "notice", "appeal_channel"})
+
+
+def _audited(key: str, value: Any) -> Any:
+    return audit.text_digest(value) if key in _FREE_TEXT and isinstance(value, str) else value
 
 
 def _flush(session: Session, warning_id: int) -> None:
