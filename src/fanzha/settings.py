@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     report_victimisation_days: int = Field(
         30, ge=1, description="a case this many days after a warning counts as victimisation"
     )
+    dashboard_warm_up: bool = Field(
+        True, description="each server process computes this month's and this year's dashboard"
+    )
     # --- retention of personal data (docs/retention.md) ---
     retention_days: int = Field(
         365, ge=1, description="personal data of closed warnings and cases is purged after this"

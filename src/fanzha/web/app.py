@@ -7,6 +7,8 @@ import contextlib
 import datetime as dt
 import gc
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -157,7 +159,7 @@ def tick_once(desk: DeskState) -> dict[str, int]:
 
 def _lifespan(desk: DeskState) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if desk.config.matcher is not None:  # the resident index, before the first lead
             await to_thread.run_sync(desk.config.matcher.warm)
         settle_memory()
@@ -165,12 +167,24 @@ def _lifespan(desk: DeskState) -> Callable[[FastAPI], contextlib.AbstractAsyncCo
         # thread never waits for a connection, and fewer threads contend for the GIL.
         to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         task = asyncio.create_task(_tick_forever(desk))
+        if desk.settings.dashboard_warm_up:
+            threading.Thread(target=_warm_dashboard, args=(desk, app), daemon=True).start()
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
     return lifespan
+
+
+def _warm_dashboard(desk: DeskState, app: FastAPI) -> None:
+    started = time.monotonic()
+    try:
+        computed = dashboard.warm_up(desk, app.state)
+    except Exception:  # the first view computes what is missing
+        logger.exception("dashboard warm-up failed")
+        return
+    logger.info("dashboard warm-up: %d answers in %.1f s", computed, time.monotonic() - started)
 
 
 def settle_memory() -> None:

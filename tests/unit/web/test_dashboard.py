@@ -318,3 +318,19 @@ def test_dashboard_page_reuses_the_rendered_content(
     assert calls == ["zh", "en"]
     leader.client.get("/dashboard?station=S2")
     assert len(calls) == 3
+
+
+def test_dashboard_warm_up_computes_the_default_views_before_anyone_asks(
+    app: FastAPI, history: Any
+) -> None:
+    computed = page.warm_up(app.state.desk, app.state)
+    assert computed >= 2 * 8  # this month and this year: tiles, trend, breakdowns, ranking, ...
+    cache: data.DashboardCache = app.state.dashboard_cache
+    before = cache.computed
+    leader = _login(app, "leader")
+    assert leader.client.get("/dashboard").status_code == 200
+    assert leader.client.get("/dashboard?period=this_year").status_code == 200
+    assert _tiles(leader)["warnings"]["value"] == 3
+    assert cache.computed == before  # every answer came from the warm-up
+    assert leader.client.get("/dashboard?period=last_month").status_code == 200
+    assert cache.computed > before  # a view not warmed is computed on demand

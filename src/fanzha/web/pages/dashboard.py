@@ -49,8 +49,8 @@ def echarts_installed() -> bool:
     return ECHARTS.is_file()
 
 
-def _cache(desk: DeskState, request: Request) -> data.DashboardCache:
-    state = request.app.state
+def _cache(desk: DeskState, state: Any) -> data.DashboardCache:
+    """This process's dashboard cache (and metrics definitions), made on first use."""
     with _SETUP:
         if getattr(state, "dashboard_cache", None) is None:
             state.dashboard_cache = data.DashboardCache(desk.factory)
@@ -66,13 +66,31 @@ def _query(request: Request, who: Principal, desk: DeskState) -> data.DashboardQ
 
 
 class _Charts:
-    """Computes (through the cache) the answers of one request's query."""
+    """Computes (through the cache) the answers of one query in one language."""
 
-    def __init__(self, request: Request, db: Session, desk: DeskState, q: data.DashboardQuery):
-        self.db, self.q, self.now = db, q, desk.clock()
-        self.lang = language(request)
-        self.cache = _cache(desk, request)
-        self.cfg: MetricsConfig = request.app.state.dashboard_cfg
+    def __init__(
+        self, db: Session, desk: DeskState, state: Any, q: data.DashboardQuery, lang: str
+    ) -> None:
+        self.db, self.q, self.now, self.lang = db, q, desk.clock(), lang
+        self.cache = _cache(desk, state)
+        self.cfg: MetricsConfig = state.dashboard_cfg
+
+    @classmethod
+    def of(cls, request: Request, db: Session, desk: DeskState, q: data.DashboardQuery) -> _Charts:
+        """The charts of a request's query, in the request's language."""
+        return cls(db, desk, request.app.state, q, language(request))
+
+    def answers(self) -> dict[str, Any]:
+        """Everything the page shows."""
+        return {
+            "kpis": self.kpis(),
+            "trend": self.trend(),
+            **{f"breakdown:{d}": self.breakdown(d) for d in data.BREAKDOWNS},
+            "ranking": self.stations(),
+            "rules": self.rules(),
+            "heatmap": self.heatmap(),
+            "simulated": self.get("simulated", data.has_simulated_history),
+        }
 
     def get(self, name: str, compute: Callable[[Session], Any]) -> Any:
         return self.cache.get(self.db, (name, self.lang, self.q.key), compute)
@@ -105,6 +123,23 @@ class _Charts:
         return self.get("heatmap", lambda s: data.heatmap(s, self.q))
 
 
+WARM_CHOICES = ("this_month", "this_year")
+
+
+def warm_up(desk: DeskState, state: Any, lang: str | None = None) -> int:
+    """Compute the default views (this month, this year; all stations) into this process's
+    cache, so the first leader of the day does not wait for a year's figures (19-28 s for an
+    800k city's year, measured). Returns the answers computed."""
+    cache = _cache(desk, state)
+    before = cache.computed
+    lang = lang or desk.settings.default_language
+    for choice in WARM_CHOICES:
+        q = data.parse_query({"period": choice}, desk.clock().date())
+        with desk.factory() as db:
+            _Charts(db, desk, state, q, lang).answers()
+    return cache.computed - before
+
+
 def _custom_dates(q: data.DashboardQuery) -> dict[str, str]:
     if q.choice != "custom":
         return {}
@@ -125,16 +160,8 @@ def _query_string(q: data.DashboardQuery) -> str:
 def dashboard_page(request: Request, db: Db, desk: Desk, who: PagePrincipal, now: Now) -> Response:
     """KPI tiles with 环比/同比, charts and their tables for the chosen period and filters."""
     q = _query(request, who, desk)
-    charts = _Charts(request, db, desk, q)
-    answers = {
-        "kpis": charts.kpis(),
-        "trend": charts.trend(),
-        **{f"breakdown:{d}": charts.breakdown(d) for d in data.BREAKDOWNS},
-        "ranking": charts.stations(),
-        "rules": charts.rules(),
-        "heatmap": charts.heatmap(),
-        "simulated": charts.get("simulated", data.has_simulated_history),
-    }
+    charts = _Charts.of(request, db, desk, q)
+    answers = charts.answers()
     station_list = tuple((st.code, st.name) for st in stations.list_all(session=db))
     body = _BODIES.get(charts.lang, q, answers, station_list, lambda: _body(charts, q, answers))
     entry = audit.Entry(
@@ -284,7 +311,7 @@ def _json(answer: Any) -> JSONResponse:
 @router.get("/dashboard/data/kpis")
 def kpis_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
     """The KPI tiles with month-on-month and year-on-year changes."""
-    return _json(_Charts(request, db, desk, _query(request, who, desk)).kpis())
+    return _json(_Charts.of(request, db, desk, _query(request, who, desk)).kpis())
 
 
 @router.get("/dashboard/data/trend")
@@ -292,7 +319,7 @@ def trend_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Resp
     """Warnings and cases per day/week/month (``grain`` chooses; default by length)."""
     raw = request.query_params.get("grain")
     grain = Grain(raw) if raw in ("day", "week", "month") else None
-    return _json(_Charts(request, db, desk, _query(request, who, desk)).trend(grain))
+    return _json(_Charts.of(request, db, desk, _query(request, who, desk)).trend(grain))
 
 
 @router.get("/dashboard/data/breakdown/{dimension}")
@@ -300,22 +327,22 @@ def breakdown_data(
     dimension: str, request: Request, db: Db, desk: Desk, who: PagePrincipal
 ) -> Response:
     """Warnings and rates by fraud type, source or level."""
-    return _json(_Charts(request, db, desk, _query(request, who, desk)).breakdown(dimension))
+    return _json(_Charts.of(request, db, desk, _query(request, who, desk)).breakdown(dimension))
 
 
 @router.get("/dashboard/data/stations")
 def stations_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
     """The station ranking."""
-    return _json(_Charts(request, db, desk, _query(request, who, desk)).stations())
+    return _json(_Charts.of(request, db, desk, _query(request, who, desk)).stations())
 
 
 @router.get("/dashboard/data/heatmap")
 def heatmap_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
     """Warnings and cases per hour of day × weekday (Monday = 0)."""
-    return _json(_Charts(request, db, desk, _query(request, who, desk)).heatmap())
+    return _json(_Charts.of(request, db, desk, _query(request, who, desk)).heatmap())
 
 
 @router.get("/dashboard/data/rules")
 def rules_data(request: Request, db: Db, desk: Desk, who: PagePrincipal) -> Response:
     """Which rules produce fraud-related warnings."""
-    return _json(_Charts(request, db, desk, _query(request, who, desk)).rules())
+    return _json(_Charts.of(request, db, desk, _query(request, who, desk)).rules())
