@@ -174,6 +174,7 @@ def trend(
     """Warnings and cases per day/week/month of the period."""
     chosen = grain or default_grain(q.period)
     points = metrics.series(session, q.period, chosen, cfg, filters=q.filters, as_of=as_of)
+    points = [p for p in points if p.period.start <= as_of]  # no zeros for days not yet come
     return {
         "grain": chosen.value,
         "labels": [p.period.start.date().isoformat() for p in points],
