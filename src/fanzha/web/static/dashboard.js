@@ -17,8 +17,8 @@
       xAxis: { type: "category", data: d.labels },
       yAxis: [{ type: "value", name: WORDS.warnings }, { type: "value", name: WORDS.cases }],
       series: [
-        { name: WORDS.warnings, type: "line", data: d.warnings, smooth: true },
-        { name: WORDS.cases, type: "line", yAxisIndex: 1, data: d.cases, smooth: true }
+        { name: WORDS.warnings, type: "line", data: d.warnings },
+        { name: WORDS.cases, type: "line", yAxisIndex: 1, data: d.cases }
       ]
     };
   }
