@@ -7,6 +7,7 @@ warning page with the error and what was typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -29,7 +30,24 @@ def _check(db: Db, who: Principal, warning_id: int, restriction_id: int) -> None
         raise NotFoundError("no such restriction", restriction=restriction_id)
 
 
-def _back(warning_id: int) -> RedirectResponse:
+def _submit(
+    request: Request,
+    db: Db,
+    who: Principal,
+    ids: tuple[int, int],
+    form: dict[str, str],
+    step: Callable[[], object],
+) -> Response:
+    """Run ``step`` on restriction ``ids[1]`` of warning ``ids[0]`` and go back to the warning;
+    a refused step re-renders the warning page with the error and what was typed."""
+    warning_id, restriction_id = ids
+    try:
+        _check(db, who, warning_id, restriction_id)
+        step()
+        db.commit()
+    except WorkflowError as exc:
+        typed = {**form, "restriction": str(restriction_id)}
+        return warning_pages._failed(request, db, who, warning_id, exc, typed)
     return RedirectResponse(f"/warnings/{warning_id}?msg=saved#restrictions", status_code=303)
 
 
@@ -45,16 +63,16 @@ def lift(
     lift_reason: Text = "",
 ) -> Response:
     """Lift a stop-payment (reason required)."""
-    try:
-        _check(db, who, warning_id, restriction_id)
-        flows.lift(
+    return _submit(
+        request,
+        db,
+        who,
+        (warning_id, restriction_id),
+        {"lift_reason": lift_reason},
+        lambda: flows.lift(
             session=db, principal=who, restriction_id=restriction_id, reason=lift_reason, now=now
-        )
-        db.commit()
-    except WorkflowError as exc:
-        form = {"lift_reason": lift_reason, "restriction": str(restriction_id)}
-        return warning_pages._failed(request, db, who, warning_id, exc, form)
-    return _back(warning_id)
+        ),
+    )
 
 
 @router.post("/warnings/{warning_id}/restrictions/{restriction_id}/appeal")
@@ -69,16 +87,16 @@ def appeal(
     appeal_text: Text = "",
 ) -> Response:
     """Record the person's appeal."""
-    try:
-        _check(db, who, warning_id, restriction_id)
-        flows.record_appeal(
+    return _submit(
+        request,
+        db,
+        who,
+        (warning_id, restriction_id),
+        {"appeal_text": appeal_text},
+        lambda: flows.record_appeal(
             session=db, principal=who, restriction_id=restriction_id, text=appeal_text, now=now
-        )
-        db.commit()
-    except WorkflowError as exc:
-        form = {"appeal_text": appeal_text, "restriction": str(restriction_id)}
-        return warning_pages._failed(request, db, who, warning_id, exc, form)
-    return _back(warning_id)
+        ),
+    )
 
 
 @router.post("/warnings/{warning_id}/restrictions/{restriction_id}/appeals/{appeal_id}")
@@ -95,10 +113,13 @@ def decide(
     decision_note: Text = "",
 ) -> Response:
     """Decide an appeal: upheld lifts the stop-payment at once."""
-    form = {"decision_note": decision_note, "restriction": str(restriction_id)}
-    try:
-        _check(db, who, warning_id, restriction_id)
-        flows.decide_appeal(
+    return _submit(
+        request,
+        db,
+        who,
+        (warning_id, restriction_id),
+        {"decision_note": decision_note},
+        lambda: flows.decide_appeal(
             session=db,
             principal=who,
             restriction_id=restriction_id,
@@ -106,11 +127,8 @@ def decide(
             decision=_decision(decision),
             note=decision_note,
             now=now,
-        )
-        db.commit()
-    except WorkflowError as exc:
-        return warning_pages._failed(request, db, who, warning_id, exc, form)
-    return _back(warning_id)
+        ),
+    )
 
 
 def _decision(value: str) -> Decision:
