@@ -28,15 +28,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from bench_desk import login, run_wrk, start_server  # the desk bench's helpers (same folder)
+from bench_desk import (  # the desk bench's helpers (same folder)
+    login,
+    on_each_backend,
+    run_wrk,
+    start_server,
+)
 from fanzha.sim.history import HistoryConfig, simulate_history
 from fanzha.store.database import make_engine, session_factory, upgrade
 from fanzha.workflow.clock import local_now
@@ -179,23 +181,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench_dashboard needs wrk (apt-get install wrk)")
-    if not args.skip_sqlite:
-        tmp = Path(tempfile.mkdtemp(prefix="fanzha-dash-"))
-        try:
-            bench_backend("sqlite", f"sqlite:///{tmp / 'desk.db'}", args)
-        finally:
-            shutil.rmtree(tmp)
-    if args.pg_url:
-        name = f"fz_dash_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-            bench_backend("postgresql", url, args)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    on_each_backend(args, "fz_dash", bench_backend)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -351,6 +352,32 @@ def compare_stacks(name: str, url: str, args: argparse.Namespace) -> None:
         print(f"[{name}] {page}: p99 asyncio+h11 / uvloop+httptools = {ratio:.2f}x")
 
 
+def on_each_backend(
+    args: argparse.Namespace,
+    prefix: str,
+    run: Callable[[str, str, argparse.Namespace], None],
+) -> None:
+    """``run(name, url, args)`` on a throwaway SQLite file (unless ``--skip-sqlite``) and, with
+    ``--pg-url``, on a throwaway PostgreSQL database; both removed afterwards."""
+    if not args.skip_sqlite:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
+        try:
+            run("sqlite", f"sqlite:///{tmp / 'desk.db'}", args)
+        finally:
+            shutil.rmtree(tmp)
+    if args.pg_url:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+            run("postgresql", url, args)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warnings", type=int, default=100_000)
@@ -370,21 +397,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench_desk needs wrk (apt-get install wrk)")
-    if not args.skip_sqlite:
-        tmp = Path(tempfile.mkdtemp(prefix="fanzha-bench-"))
-        bench_backend("sqlite", f"sqlite:///{tmp / 'desk.db'}", args)
-        shutil.rmtree(tmp)
-    if args.pg_url:
-        name = f"fz_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-            bench_backend("postgresql", url, args)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    on_each_backend(args, "fz_bench", bench_backend)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -237,7 +238,22 @@ def _failed(
     return _detail(request, db, desk, who, case, extra, status)
 
 
-def _back(case_id: int) -> RedirectResponse:
+def _submit(
+    request: Request,
+    db: Db,
+    desk: Desk,
+    who: Principal,
+    case_id: int,
+    form: dict[str, str],
+    step: Callable[[], object],
+) -> Response:
+    """Run ``step``, commit and go back to the case; a refused step (or a value that does not
+    parse) re-renders the case page with the error and what was typed."""
+    try:
+        step()
+        db.commit()
+    except (WorkflowError, ValidationError, ValueError) as exc:
+        return _failed(request, db, desk, who, case_id, exc, form)
     return RedirectResponse(f"/cases/{case_id}?msg=saved", status_code=303)
 
 
@@ -247,19 +263,22 @@ async def add_account(
 ) -> Response:
     """Add a first-level payee account."""
     form = _form(await request.form())
-    try:
-        flows.add_account(
+    return _submit(
+        request,
+        db,
+        desk,
+        who,
+        case_id,
+        form,
+        lambda: flows.add_account(
             session=db,
             principal=who,
             case_id=case_id,
             data=_account_data(form, desk),
             clocks=clocks_of(desk),
             now=now,
-        )
-        db.commit()
-    except (WorkflowError, ValidationError, ValueError) as exc:
-        return _failed(request, db, desk, who, case_id, exc, form)
-    return _back(case_id)
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
@@ -327,12 +346,15 @@ async def account_step(
     """Record a stop-payment (``stop``), a freeze (``freeze``) or a return (``return``)."""
     form = _form(await request.form())
     form["_account"], form["step"] = str(account_id), step
-    try:
-        _record_step(db, desk, who, now, case_id, account_id, step, form)
-        db.commit()
-    except (WorkflowError, ValidationError, ValueError) as exc:
-        return _failed(request, db, desk, who, case_id, exc, form)
-    return _back(case_id)
+    return _submit(
+        request,
+        db,
+        desk,
+        who,
+        case_id,
+        form,
+        lambda: _record_step(db, desk, who, now, case_id, account_id, step, form),
+    )
 
 
 def _record_step(
@@ -388,8 +410,14 @@ async def solved(
 ) -> Response:
     """破案 and arrests."""
     form = _form(await request.form())
-    try:
-        flows.record_solved(
+    return _submit(
+        request,
+        db,
+        desk,
+        who,
+        case_id,
+        form,
+        lambda: flows.record_solved(
             session=db,
             principal=who,
             case_id=case_id,
@@ -397,8 +425,5 @@ async def solved(
             solved_at=_time(form, "solved_at", desk),
             arrests=int(form.get("arrests") or 0),
             now=now,
-        )
-        db.commit()
-    except (WorkflowError, ValidationError, ValueError) as exc:
-        return _failed(request, db, desk, who, case_id, exc, form)
-    return _back(case_id)
+        ),
+    )
