@@ -41,7 +41,7 @@ def _warning(n: int, community: str, level: int, **kw: Any) -> EarlyWarning:
         "warned_at": START,
         "last_signal_at": START,
         "level": level,
-        "level_history": [{"time": START.isoformat(), "level": level}],
+        "level_history": [{"at": START.isoformat(), "level": level}],
         "fraud_type": "impersonate_police",
         "score": 8.0,
         "n_signals": 2,

@@ -55,7 +55,7 @@ def comparable(warnings: list[DetectedWarning]) -> list[tuple[Any, ...]]:
             round(w.score, 6),
             w.n_signals,
             w.station,
-            tuple((r["time"], r["kind"], round(r["weight"], 6)) for r in w.reasons),
+            tuple((r.time, r.kind, round(r.weight, 6)) for r in w.reasons),
         )
         for w in warnings
     )

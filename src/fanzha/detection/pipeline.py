@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from fanzha.core.warning_record import LevelStep, Reason, parse_history, parse_reasons
 from fanzha.detection.engines import TEXT_VERDICT_COLUMNS, DuckDBEngine, Engine
 from fanzha.detection.plan import build_plan
 from fanzha.detection.rules.model import Rules
@@ -23,21 +24,29 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DetectedWarning:
-    """One warned episode of one resident, as detection sees it."""
+    """One warned episode of one resident, as detection sees it.
+
+    ``level_history`` and ``reasons`` are the typed record (dicts of the same fields are still
+    accepted and validated on construction).
+    """
 
     resident_id: str
     episode_start: dt.datetime
     warned_at: dt.datetime
     last_signal_at: dt.datetime
     level: int
-    level_history: list[dict[str, Any]]
+    level_history: list[LevelStep]
     fraud_type: str
     score: float
     n_signals: int
     phone: int | None
     community: str | None
     station: str | None
-    reasons: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level_history", parse_history(self.level_history))
+        object.__setattr__(self, "reasons", parse_reasons(self.reasons))
 
 
 @dataclass
@@ -104,7 +113,7 @@ def run_detection(
 
 def assemble(warnings: pa.Table, reasons: pa.Table) -> list[DetectedWarning]:
     """Join each warned episode with its reasons."""
-    by_episode: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    by_episode: dict[tuple[str, int], list[Reason]] = defaultdict(list)
     for r in reasons.to_pylist():
         by_episode[(r["resident_id"], int(r["episode"]))].append(_reason(r))
     return [
@@ -112,24 +121,24 @@ def assemble(warnings: pa.Table, reasons: pa.Table) -> list[DetectedWarning]:
     ]
 
 
-def _reason(r: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "time": r["t"].isoformat(sep=" "),
-        "kind": r["kind"],
-        "weight": round(r["weight"], 4),
-        "level_floor": int(r["level_floor"] or 0),
-        "fraud_type": r["fraud_type"],
-        "counterpart": r["counterpart"],
-        "detail": r["detail"],
-        "source": r["source"],
-        "score_after": round(r["score"], 4),
-        "level_after": int(r["level"]),
-    }
+def _reason(r: dict[str, Any]) -> Reason:
+    return Reason(
+        time=r["t"],
+        kind=r["kind"],
+        weight=round(r["weight"], 4),
+        level_floor=int(r["level_floor"] or 0),
+        fraud_type=r["fraud_type"],
+        counterpart=r["counterpart"],
+        detail=r["detail"],
+        source=r["source"],
+        score_after=round(r["score"], 4),
+        level_after=int(r["level"]),
+    )
 
 
-def _warning(w: dict[str, Any], reasons: list[dict[str, Any]]) -> DetectedWarning:
+def _warning(w: dict[str, Any], reasons: list[Reason]) -> DetectedWarning:
     history = [
-        {"level": lvl, "at": w[f"level{lvl}_at"].isoformat(sep=" ")}
+        LevelStep(level=lvl, at=w[f"level{lvl}_at"])
         for lvl in (1, 2, 3, 4)
         if w[f"level{lvl}_at"] is not None
     ]

@@ -33,7 +33,7 @@ from fanzha.workflow.case.models import Case, CaseAccount
 from fanzha.workflow.clock import local_now
 from fanzha.workflow.outcome.models import CATEGORIES, Category, Outcome
 from fanzha.workflow.station.models import Community, Station
-from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.models import EarlyWarning, LevelStep, Reason, WarningStatus
 
 SIM_RULES_VERSION = "sim-history"
 SIM_ENGINE = "sim"
@@ -242,12 +242,13 @@ def _analyze(engine: Engine) -> None:
             conn.execute(text(f"ANALYZE {_table(model).name}"))
 
 
-def _status(*stages: dt.datetime | None) -> str:
+def _status(*stages: dt.datetime | None) -> WarningStatus:
     """The desk status from the last stage reached: closed, contacted or signed."""
-    for stage, status in zip(stages, ("closed", "in_progress", "signed"), strict=True):
+    reached = (WarningStatus.CLOSED, WarningStatus.IN_PROGRESS, WarningStatus.SIGNED)
+    for stage, status in zip(stages, reached, strict=True):
         if stage is not None:
             return status
-    return "routed"
+    return WarningStatus.ROUTED
 
 
 class _WarningBatch:
@@ -328,9 +329,7 @@ class _WarningBatch:
         visited = self._time(int(h.visited[i]))
         breached = self._time(int(h.breached[i]))
         routed = self._time(int(h.routed[i])) or warned
-        status = (
-            "closed" if closed else "in_progress" if contacted else "signed" if signed else "routed"
-        )
+        status = _status(closed, contacted, signed)
         return {
             "id": self.first_id + i,
             "resident_id": self._resident(i),
@@ -342,28 +341,24 @@ class _WarningBatch:
             "warned_at": warned,
             "last_signal_at": warned,
             "level": level,
-            "level_history": [{"time": warned.isoformat(), "level": level}],
+            "level_history": [LevelStep(level=level, at=warned)],
             "fraud_type": ftype,
             "score": float(2.0 + 2.0 * level),
             "reasons": [
-                {
-                    "kind": k,
-                    "time": warned.isoformat(),
-                    "weight": 3.0,
-                    "fraud_type": ftype,
-                    "evidence": "模拟历史 simulated",
-                }
+                Reason(
+                    kind=k, time=warned, weight=3.0, fraud_type=ftype, evidence="模拟历史 simulated"
+                )
                 for k in lead.rules[i]
             ],
             "n_signals": len(lead.rules[i]),
             "rules_version": SIM_RULES_VERSION,
             "engine": SIM_ENGINE,
             "source": draws.SOURCES[int(lead.source_index[i])],
-            "status": status,
+            "status": status.value,
             "created_at": warned,
             "updated_at": closed or warned,
             "version_id": 1,
-            "is_open": closed is None,
+            "is_open": status.is_open,
             "routed_at": routed,
             "sla_level": level,
             "signed_at": signed,

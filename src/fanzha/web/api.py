@@ -8,7 +8,7 @@ Scoping is the same as on the pages: out-of-scope warnings are 404.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.security import APIKeyHeader
@@ -24,7 +24,7 @@ from fanzha.workflow.roles import Permission
 from fanzha.workflow.warning import flows, service
 from fanzha.workflow.warning.intake import LeadCreate
 from fanzha.workflow.warning.intake import create as create_lead
-from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.models import EarlyWarning, LevelStep, Reason
 
 _key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 router = APIRouter(prefix="/api/v1", tags=["desk"], dependencies=[Depends(_key_scheme)])
@@ -52,7 +52,8 @@ class WarningOut(BaseModel):
 class WarningDetail(WarningOut):
     """A warning with its reasons, actions and outcomes."""
 
-    reasons: list[dict[str, Any]]
+    reasons: list[Reason]
+    level_history: list[LevelStep]
     actions: list[ActionRead]
     outcomes: list[OutcomeRead]
 
@@ -134,6 +135,7 @@ def get_warning(warning_id: int, db: Db, desk: Desk, who: ApiPrincipal, now: Now
     return WarningDetail(
         **_out(w).model_dump(),
         reasons=w.reasons,
+        level_history=w.level_history,
         actions=[
             ActionRead.model_validate(a) for a in service.actions_of(session=db, warning_id=w.id)
         ],

@@ -31,8 +31,8 @@ def test_signals_long_call_with_blacklisted_number_is_high(builder: StoreBuilder
     assert warning.level == 3
     assert warning.fraud_type == "impersonate_police"
     assert warning.station == "S1"
-    assert warning.reasons[0]["kind"] == "indicator_call"
-    assert warning.reasons[0]["counterpart"] == LOCAL_FRAUD
+    assert warning.reasons[0].kind == "indicator_call"
+    assert warning.reasons[0].counterpart == LOCAL_FRAUD
 
 
 def test_signals_unanswered_blacklisted_call_gives_no_warning(builder: StoreBuilder) -> None:
@@ -63,9 +63,9 @@ def test_signals_remote_app_after_fraud_contact_is_emergency(builder: StoreBuild
     )
     [warning] = detect(builder.write())
     assert warning.level == 4
-    assert [h["level"] for h in warning.level_history] == [1, 2, 3, 4]
-    assert warning.level_history[-1]["at"] == at(30).isoformat(sep=" ")
-    assert "remote_app_after_contact" in {r["kind"] for r in warning.reasons}
+    assert [h.level for h in warning.level_history] == [1, 2, 3, 4]
+    assert warning.level_history[-1].at == at(30)
+    assert "remote_app_after_contact" in {r.kind for r in warning.reasons}
 
 
 def test_signals_sms_link_to_blacklisted_subdomain(builder: StoreBuilder) -> None:
@@ -80,7 +80,7 @@ def test_signals_sms_link_to_blacklisted_subdomain(builder: StoreBuilder) -> Non
         text="您的订单异常，点击 http://pay.kefu-refund.cn/x 办理",
     )
     [warning] = detect(builder.write())
-    kinds = {r["kind"] for r in warning.reasons}
+    kinds = {r.kind for r in warning.reasons}
     assert "sms_link" in kinds
     assert warning.fraud_type == "fake_customer_service"
 
@@ -186,7 +186,7 @@ def test_signals_simbox_number_found_without_blacklist(builder: StoreBuilder) ->
         builder.call(LOCAL_FRAUD + other_sim, phones[-1], 100 + other_sim, 5, imei=device)
     [warning] = detect(builder.write())
     assert warning.phone == ALICE
-    assert {r["kind"] for r in warning.reasons} == {"behaviour_number_call"}
+    assert {r.kind for r in warning.reasons} == {"behaviour_number_call"}
 
 
 def test_signals_fraud_line_calling_many_is_not_set_aside(builder: StoreBuilder) -> None:

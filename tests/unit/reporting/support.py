@@ -66,6 +66,7 @@ class City:
             "is_open": True,
         }
         values.update(kw)
+        values["reasons"] = [{"time": warned_at, **r} for r in values["reasons"]]
         with self.factory.begin() as s:
             warning = EarlyWarning(**values)
             s.add(warning)

@@ -75,7 +75,7 @@ def test_from_detection_stronger_signal_raises_the_open_warning(
     with factory() as session:
         [row] = session.scalars(select(EarlyWarning)).all()
     assert row.level == 4
-    assert [h["level"] for h in row.level_history] == [2, 4]
+    assert [h.level for h in row.level_history] == [2, 4]
     assert row.warned_at == T0
 
 

@@ -175,7 +175,7 @@ def test_intake_phone_match_routes_to_the_residents_station(
     wid = create(desk, with_matcher(config, store), who, lead(community="C2"))
     w = desk.get(wid)
     assert (w.resident_id, w.community, w.station, w.status) == (PSEUDO_A, "C1", "S1", "routed")
-    assert w.reasons[0]["matched_by"] == "phone"
+    assert w.reasons[0].matched_by == "phone"
     with desk.factory() as s:
         created = s.scalars(select(AuditRecord).where(AuditRecord.action == "create")).one()
     assert created.detail["matched_by"] == "phone"
@@ -188,7 +188,7 @@ def test_intake_id_match_routes_by_the_id_number(
     wid = create(desk, with_matcher(config, store), who, lead(phone="13900000000", id_number=ID_B))
     w = desk.get(wid)
     assert (w.resident_id, w.community, w.station) == (PSEUDO_B, "C2", "S2")
-    assert w.reasons[0]["matched_by"] == "id_number"
+    assert w.reasons[0].matched_by == "id_number"
     assert ID_B not in str(w.reasons)  # the raw ID number is never stored
 
 
@@ -199,7 +199,7 @@ def test_intake_no_match_goes_to_the_centre_queue(
     wid = create(desk, with_matcher(config, store), who, lead(phone="13900000000"))
     w = desk.get(wid)
     assert (w.resident_id, w.station, w.status) == ("lead-8613900000000", None, "routed")
-    assert w.reasons[0]["matched_by"] is None
+    assert w.reasons[0].matched_by is None
 
 
 @pytest.mark.parametrize("registry", ["missing", "none"])

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, func, or_, select, text
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from fanzha.core.warning_record import dump_reasons
 from fanzha.store.event_store import EventStore
 from fanzha.workflow.action.models import Action
 from fanzha.workflow.audit import service as audit
@@ -259,9 +260,9 @@ def test_retention_purges_personal_data_of_old_closed_warnings(desk: Desk) -> No
     )
     w = desk.get(old)
     assert w.phone is None and w.resident_id.startswith("purged:")
-    assert w.reasons == [
+    assert dump_reasons(w.reasons) == [
         {
-            "time": "2024-05-30 10:00:00",
+            "time": "2024-05-30T10:00:00",
             "kind": "indicator_call",
             "weight": 3.5,
             "level_floor": 3,
@@ -271,7 +272,7 @@ def test_retention_purges_personal_data_of_old_closed_warnings(desk: Desk) -> No
             "level_after": 3,
             "purged": True,
         },
-        {"time": "2024-05-30 10:05:00", "kind": "indicator_url", "weight": 2.0, "purged": True},
+        {"time": "2024-05-30T10:05:00", "kind": "indicator_url", "weight": 2.0, "purged": True},
     ]
     assert (w.level, w.station, w.fraud_type, w.closed_at) == (3, "S1", "fake_investment", OLD)
     with desk.factory() as s:
@@ -282,7 +283,7 @@ def test_retention_purges_personal_data_of_old_closed_warnings(desk: Desk) -> No
         (old, "", {"from": "S2", "to": "S1"}),
     ]
     assert outcome_notes == {old: "", recent: "本人 13800001234 已劝阻"}
-    assert desk.get(recent).phone is not None and "counterpart" in desk.get(recent).reasons[0]
+    assert desk.get(recent).phone is not None and desk.get(recent).reasons[0].counterpart
     assert desk.get(still_open).phone is not None
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fanzha.core.warning_record import dump_reasons
 from fanzha.store.database import make_engine, session_factory, upgrade
 from fanzha.store.event_store import EventStore
 from fanzha.workflow.warning.models import EarlyWarning
@@ -85,7 +86,9 @@ def test_cli_retention_dry_run_then_purge(tmp_path: Path) -> None:
     assert "… warnings: 1" in done.stdout and "purge run 1 done (audited)" in done.stdout
     purged = warning(url, wid)
     assert purged.phone is None and purged.resident_id.startswith("purged:")
-    assert purged.reasons == [{"kind": "indicator_call", "time": OLD.isoformat(), "purged": True}]
+    assert dump_reasons(purged.reasons) == [
+        {"kind": "indicator_call", "time": OLD.isoformat(), "purged": True}
+    ]
     assert EventStore(tmp_path / "var").files("calls") == []
 
     verify = fanzha(tmp_path, "audit", "verify")

@@ -90,7 +90,6 @@ def enter_lead(desk: Desk, config: DeskConfig, level: str = "medium") -> int:
         return intake.create(session=s, principal=who, data=data, config=matched, now=NOW).id
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 defect 1: fixed by the typed record")
 def test_take_in_after_a_matched_lead_merges_into_it(lead_desk: Desk, config: DeskConfig) -> None:
     wid = enter_lead(lead_desk, config)
     report = take(lead_desk.factory, detected(level=3))
@@ -101,7 +100,6 @@ def test_take_in_after_a_matched_lead_merges_into_it(lead_desk: Desk, config: De
     assert steps == [(2, NOW), (3, NOW + dt.timedelta(minutes=30))]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 defect 1: fixed by the typed record")
 def test_take_in_keeps_how_the_lead_was_matched(lead_desk: Desk, config: DeskConfig) -> None:
     enter_lead(lead_desk, config)
     take(lead_desk.factory, detected(level=3))
@@ -127,7 +125,6 @@ def _transfer_out(desk: Desk, config: DeskConfig, wid: int) -> None:
         )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 defect 2: fixed by the typed record")
 def test_take_in_after_transfer_out_creates_a_new_warning(
     lead_desk: Desk, config: DeskConfig
 ) -> None:

@@ -17,7 +17,7 @@ from fanzha.workflow.roles import Permission, Principal, Role
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.user.models import User
 from fanzha.workflow.warning import flows, service
-from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.models import EarlyWarning, Reason
 
 VISIT_RESULTS = ("met", "not_home", "refused")
 
@@ -53,9 +53,9 @@ def page_link(args: dict[str, str], page: int) -> str:
     return "/queue?" + urlencode({**args, "page": page})
 
 
-def timeline(warning: EarlyWarning) -> list[dict[str, Any]]:
+def timeline(warning: EarlyWarning) -> list[Reason]:
     """The reasons (signals) in time order, as the evidence timeline."""
-    return sorted(warning.reasons or [], key=lambda r: str(r.get("time", "")))
+    return sorted(warning.reasons or [], key=lambda r: r.time)
 
 
 def detail_context(db: Session, who: Principal, warning: EarlyWarning) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from fanzha.workflow.outcome.models import CATEGORIES, Category, Outcome, Outcom
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.warning import service
 from fanzha.workflow.warning.flows import _flush
-from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.models import EarlyWarning, WarningStatus
 from fanzha.workflow.warning.routing import DeskConfig
 from fanzha.workflow.warning.sla import reset_clock
 
@@ -104,10 +104,10 @@ def _outcome_row(
 def _apply(warning: EarlyWarning, category: Category, now: dt.datetime) -> None:
     warning.outcome = category.value
     if CATEGORIES[category].final:
-        warning.is_open, warning.status, warning.closed_at = False, "closed", now
+        warning.close(WarningStatus.CLOSED, now)
     elif category is Category.TRANSFER:
-        warning.status = "transfer_requested"
+        warning.status = WarningStatus.TRANSFER_REQUESTED
     else:
-        warning.status = "in_progress"
+        warning.status = WarningStatus.IN_PROGRESS
     if warning.signed_at is None:
         warning.signed_at = now

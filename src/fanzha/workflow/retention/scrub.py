@@ -8,7 +8,10 @@ app packages, accounts, amounts written into evidence, narratives and free-text 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
+
+from fanzha.core.warning_record import Reason
 
 __all__ = [
     "ACTION_DETAIL_KEPT",
@@ -50,10 +53,10 @@ def is_placeholder(resident_id: str | None) -> bool:
     return resident_id is not None and resident_id.startswith(PURGED_PREFIX)
 
 
-def scrub_reasons(reasons: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def scrub_reasons(reasons: Iterable[Reason] | None) -> list[Reason]:
     """Each reason stripped to its kind, weight, level, type and time; marked ``purged``."""
     return [
-        {**{k: v for k, v in reason.items() if k in REASON_KEPT}, "purged": True}
+        Reason.model_validate({**reason.model_dump(include=set(REASON_KEPT)), "purged": True})
         for reason in reasons or []
     ]
 

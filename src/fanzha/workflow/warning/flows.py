@@ -29,7 +29,7 @@ from fanzha.workflow.restriction import flows as restrictions
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.warning import service
-from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.models import EarlyWarning, WarningStatus
 from fanzha.workflow.warning.routing import DeskConfig, officer_loads, pick_officer, reassign
 from fanzha.workflow.warning.sla import reset_clock
 
@@ -132,7 +132,7 @@ def sign(
     if warning.signed_at is not None:
         raise ConflictError("the warning is already signed for", warning=warning.id)
     warning.signed_at = now
-    warning.status = "signed"
+    warning.status = WarningStatus.SIGNED
     if principal.kind == "user" and warning.assignee_id is None:
         warning.assignee_id = principal.id
     reset_clock(warning, config.sla)
@@ -197,7 +197,7 @@ def _advance(warning: EarlyWarning, data: ActionCreate, now: dt.datetime) -> Non
     if data.kind is ActionKind.VISIT and data.result == "met":
         warning.visited_at = now
         warning.contacted_at = warning.contacted_at or now
-    warning.status = "in_progress"
+    warning.status = WarningStatus.IN_PROGRESS
 
 
 def next_steps(
@@ -236,11 +236,10 @@ def transfer(
         raise WorkflowError("say why the warning is transferred")
     before = warning.station
     if to_station is None:
-        warning.is_open, warning.status, warning.closed_at = False, "transferred", now
-        warning.due_at = warning.due_stage = None
+        warning.close(WarningStatus.TRANSFERRED, now)
     else:
         stations.get_active(session=session, code=to_station)
-        warning.station, warning.status, warning.signed_at = to_station, "routed", None
+        warning.station, warning.status, warning.signed_at = to_station, WarningStatus.ROUTED, None
         loads = officer_loads(session=session, station=to_station)
         warning.assignee_id = pick_officer(loads, config.capacity)
         reset_clock(warning, config.sla)

@@ -1,7 +1,9 @@
 """Take detected warnings into the workflow store: one warning per resident and episode.
 
 A detected episode that overlaps an open warning of the same resident updates that warning
-(level only ever raised by detection, reasons and score refreshed, level history merged);
+(level only ever raised by detection, detected reasons and score refreshed, reasons entered at
+the desk kept, level history merged); "open" is :attr:`WarningStatus.is_open` (the ``is_open``
+column), so a warning closed by an outcome or transferred out is never raised in place;
 otherwise a new warning is created. Re-running detection over the same data therefore changes
 nothing, and new signals raise the level of the warning the desk already has.
 """
@@ -10,15 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.detection.pipeline import DetectedWarning
-from fanzha.workflow.warning.models import EarlyWarning
-
-CLOSED_STATUSES = frozenset({"closed"})
+from fanzha.workflow.warning.models import EarlyWarning, Reason, WarningStatus, merge_history
 
 
 @dataclass
@@ -63,7 +62,7 @@ def _open_warnings(session: Session, residents: set[str]) -> dict[str, list[Earl
         rows = session.scalars(
             select(EarlyWarning).where(
                 EarlyWarning.resident_id.in_(ids[start : start + 500]),
-                EarlyWarning.status.not_in(CLOSED_STATUSES),
+                EarlyWarning.is_open.is_(True),
             )
         )
         for row in rows:
@@ -100,40 +99,38 @@ def _new_warning(item: DetectedWarning, rules_version: str, engine: str) -> Earl
         rules_version=rules_version,
         engine=engine,
         source=_source(item),
-        status="new",
+        status=WarningStatus.NEW,
     )
 
 
 def _source(item: DetectedWarning) -> str:
-    kinds = {r["kind"] for r in item.reasons}
+    kinds = {r.kind for r in item.reasons}
     return "upstream" if kinds == {"upstream_lead"} else "detection"
 
 
 def _update(warning: EarlyWarning, item: DetectedWarning, rules_version: str) -> str:
+    reasons = _merge_reasons(warning.reasons, item.reasons)
     same = (
         warning.level >= item.level
         and warning.score == item.score
         and warning.last_signal_at == item.last_signal_at
-        and warning.reasons == item.reasons
+        and warning.reasons == reasons
     )
     if same:
         return "unchanged"
     raised = item.level > warning.level
     warning.level = max(warning.level, item.level)
-    warning.level_history = _merge_history(warning.level_history, item.level_history)
+    warning.level_history = merge_history(warning.level_history, item.level_history)
     warning.episode_start = min(warning.episode_start, item.episode_start)
     warning.warned_at = min(warning.warned_at, item.warned_at)
     warning.last_signal_at = max(warning.last_signal_at, item.last_signal_at)
-    warning.score, warning.reasons, warning.n_signals = item.score, item.reasons, item.n_signals
+    warning.score, warning.reasons = item.score, reasons
+    warning.n_signals = item.n_signals + len(reasons) - len(item.reasons)
     warning.fraud_type = item.fraud_type
     warning.rules_version = rules_version
     return "raised" if raised else "refreshed"
 
 
-def _merge_history(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    first: dict[int, str] = {}
-    for entry in [*old, *new]:
-        level, at = int(entry["level"]), str(entry["at"])
-        if level not in first or at < first[level]:
-            first[level] = at
-    return [{"level": level, "at": first[level]} for level in sorted(first)]
+def _merge_reasons(old: list[Reason], detected: list[Reason]) -> list[Reason]:
+    """The desk's own reasons (a matched lead, with how it was matched), then detection's."""
+    return [r for r in old if not r.detected and r not in detected] + detected

@@ -13,7 +13,7 @@ from fanzha.errors import WorkflowError
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.warning.matching import ResidentMatch
-from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.models import EarlyWarning, LevelStep, Reason, WarningStatus
 from fanzha.workflow.warning.routing import DeskConfig, route
 
 SOURCES = ("detection", "upstream", "operator", "bank", "internet", "manual")
@@ -63,7 +63,7 @@ def create(
         warned_at=now,
         last_signal_at=now,
         level=int(level),
-        level_history=[{"time": now.isoformat(), "level": int(level)}],
+        level_history=[LevelStep(level=int(level), at=now)],
         fraud_type=fraud_type,
         score=0.0,
         reasons=[_reason(data, fraud_type, now, match)],
@@ -71,7 +71,7 @@ def create(
         rules_version="lead",
         engine="desk",
         source=data.source,
-        status="new",
+        status=WarningStatus.NEW,
         source_unit=data.source_unit,
         instruction_no=data.instruction_no,
     )
@@ -113,13 +113,13 @@ def _match(config: DeskConfig, key: int, id_number: str | None) -> ResidentMatch
 
 def _reason(
     data: LeadCreate, fraud_type: str, now: dt.datetime, match: ResidentMatch | None
-) -> dict[str, object]:
-    return {
-        "kind": "upstream_lead",
-        "time": now.isoformat(),
-        "weight": 1.0,
-        "fraud_type": fraud_type,
-        "matched_by": match.by if match else None,
-        "evidence": data.narrative
-        or f"{data.source_unit or data.source} {data.instruction_no or ''}",
-    }
+) -> Reason:
+    return Reason(
+        kind="upstream_lead",
+        time=now,
+        weight=1.0,
+        fraud_type=fraud_type,
+        source=data.source,
+        matched_by=match.by if match else None,
+        evidence=data.narrative or f"{data.source_unit or data.source} {data.instruction_no or ''}",
+    )

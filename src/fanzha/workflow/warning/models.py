@@ -1,4 +1,10 @@
-"""The ``warnings`` table and its schemas."""
+"""The ``warnings`` table and its schemas.
+
+The typed record (:class:`Reason`, :class:`LevelStep`, :class:`WarningStatus`) is defined in
+:mod:`fanzha.core.warning_record` (detection shares it) and re-exported here. The JSON columns
+``reasons`` and ``level_history`` go through :class:`ReasonsJSON` and :class:`HistoryJSON`, the
+one serialise/parse pair, and ``is_open`` is set only by :meth:`EarlyWarning._derive_open`.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +23,67 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.types import TypeDecorator
 
+from fanzha.core.warning_record import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    LevelStep,
+    Reason,
+    WarningStatus,
+    dump_history,
+    dump_reasons,
+    merge_history,
+    parse_history,
+    parse_reasons,
+)
+from fanzha.errors import WorkflowError
 from fanzha.store.database import Base
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "OPEN_STATUSES",
+    "EarlyWarning",
+    "HistoryJSON",
+    "LevelStep",
+    "Reason",
+    "ReasonsJSON",
+    "WarningRead",
+    "WarningStatus",
+    "merge_history",
+]
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class ReasonsJSON(TypeDecorator[list[Reason]]):
+    """``list[Reason]`` stored as a JSON array (dicts are validated on the way in)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else dump_reasons(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[Reason]:
+        return parse_reasons(value)
+
+
+class HistoryJSON(TypeDecorator[list[LevelStep]]):
+    """``list[LevelStep]`` stored as a JSON array of ``{"level", "at"}``."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else dump_history(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[LevelStep]:
+        return parse_history(value)
 
 
 class EarlyWarning(Base):
@@ -45,10 +105,10 @@ class EarlyWarning(Base):
     warned_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     last_signal_at: Mapped[dt.datetime] = mapped_column(DateTime)
     level: Mapped[int] = mapped_column(Integer, index=True)
-    level_history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    level_history: Mapped[list[LevelStep]] = mapped_column(HistoryJSON, default=list)
     fraud_type: Mapped[str] = mapped_column(String(64), default="other")
     score: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[Reason]] = mapped_column(ReasonsJSON, default=list)
     n_signals: Mapped[int] = mapped_column(Integer, default=0)
     rules_version: Mapped[str] = mapped_column(String(64))
     engine: Mapped[str] = mapped_column(String(16), default="duckdb")
@@ -76,6 +136,23 @@ class EarlyWarning(Base):
 
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 - SQLAlchemy API
 
+    @validates("status")
+    def _derive_open(self, key: str, value: str) -> str:
+        """Every status change goes through here: ``is_open`` follows the status."""
+        try:
+            status = WarningStatus.parse(value)
+        except ValueError as exc:
+            raise WorkflowError(str(exc), warning=self.id) from exc
+        self.is_open = status.is_open
+        return status.value
+
+    def close(self, status: WarningStatus, now: dt.datetime) -> None:
+        """Close the warning (a final outcome, or transferred out); its deadlines end."""
+        if status.is_open:
+            raise WorkflowError("not a closing status", status=status.value)
+        self.status, self.closed_at = status, now
+        self.due_at = self.due_stage = None
+
 
 class WarningRead(BaseModel):
     """A warning as the API shows it (phone masked by the caller when needed)."""
@@ -90,5 +167,5 @@ class WarningRead(BaseModel):
     level: int
     fraud_type: str
     score: float
-    reasons: list[dict[str, Any]]
-    status: str
+    reasons: list[Reason]
+    status: WarningStatus

@@ -20,7 +20,7 @@ from fanzha.workflow.station import service as stations
 from fanzha.workflow.station.models import Station
 from fanzha.workflow.user import service as users
 from fanzha.workflow.warning.matching import ResidentMatcher
-from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.models import EarlyWarning, WarningStatus
 from fanzha.workflow.warning.sla import SlaMinutes, reset_clock
 
 
@@ -77,8 +77,7 @@ def route(
     """Route one new warning: station, officer, SLA clock; audited."""
     station = resolve_station(session=session, warning=warning)
     warning.station = station
-    warning.status = "routed"
-    warning.is_open = True
+    warning.status = WarningStatus.ROUTED
     warning.routed_at = now
     reset_clock(warning, config.sla)
     if station is not None:
@@ -109,12 +108,13 @@ def route_new(*, session: Session, config: DeskConfig, now: dt.datetime, batch: 
     locked (``SKIP LOCKED``); on SQLite the router first takes the database's write lock, so a
     second process waits and then finds the rows routed instead of routing them twice.
     """
-    query = select(EarlyWarning.id).where(EarlyWarning.status == "new")
+    query = select(EarlyWarning.id).where(EarlyWarning.status == WarningStatus.NEW)
     if session.scalar(query.limit(1)) is None:
         return 0
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("UPDATE warnings SET id = id WHERE id = -1"))
-    rows = select(EarlyWarning).where(EarlyWarning.status == "new").order_by(EarlyWarning.id)
+    new = EarlyWarning.status == WarningStatus.NEW
+    rows = select(EarlyWarning).where(new).order_by(EarlyWarning.id)
     pending = list(session.scalars(rows.limit(batch).with_for_update(skip_locked=True)))
     loads: dict[str, dict[int, tuple[int, int]]] = {}
     for warning in pending:

@@ -18,10 +18,9 @@ from fanzha.errors import NotFoundError
 from fanzha.workflow.action.models import Action
 from fanzha.workflow.outcome.models import Outcome
 from fanzha.workflow.roles import Permission, Principal
-from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.models import EarlyWarning, WarningStatus
 
-OPEN_STATUSES = ("new", "routed", "signed", "in_progress", "transfer_requested")
-STATUSES = (*OPEN_STATUSES, "closed", "transferred")
+STATUSES = tuple(s.value for s in WarningStatus)  # the queue's filter; open ones first
 CENTRE = "_centre"  # station filter value: warnings with no station (centre queue)
 AnySelect = Select[*tuple[Any, ...]]
 _S = TypeVar("_S", bound=AnySelect)
