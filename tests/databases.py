@@ -80,3 +80,23 @@ def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
     yield session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.integration]),
+    ]
+)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own on each backend (for migration tests: no schema yet)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin = os.environ.get("FANZHA_TEST_POSTGRES_URL")
+    if not admin:
+        pytest.skip("FANZHA_TEST_POSTGRES_URL is not set (CI sets it)")
+    name = f"fz_mig_{uuid.uuid4().hex[:10]}"
+    _admin_exec(admin, f'CREATE DATABASE "{name}"')
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    _admin_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

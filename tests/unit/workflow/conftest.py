@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.settings import DEFAULT_SLA_MINUTES
 from fanzha.workflow.user import service as users
 from fanzha.workflow.warning.routing import DeskConfig
-from tests.databases import db_url, factory, pg_template, sqlite_template
+from tests.databases import db_url, empty_db_url, factory, pg_template, sqlite_template
 from tests.unit.workflow.support import Desk
 
-__all__ = ["db_url", "factory", "pg_template", "sqlite_template"]
+__all__ = ["db_url", "empty_db_url", "factory", "pg_template", "sqlite_template"]
 
 
 @pytest.fixture(autouse=True)
