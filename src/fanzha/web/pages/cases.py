@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from fanzha.core import fraud_types
+from fanzha.core.masking import mask_account
 from fanzha.errors import ConflictError, NotFoundError, PermissionDeniedError, WorkflowError
 from fanzha.web.deps import Csrf, Db, Desk, Now, PagePrincipal
 from fanzha.web.render import render
@@ -23,7 +24,6 @@ from fanzha.workflow.case.schemas import (
     CaseClocks,
     CaseCreate,
     fen_of,
-    mask_account,
 )
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations

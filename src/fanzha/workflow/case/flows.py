@@ -14,16 +14,16 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from fanzha.core import phone
-from fanzha.errors import ConflictError, NotFoundError, WorkflowError
+from fanzha.errors import NotFoundError, WorkflowError
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.case import service
 from fanzha.workflow.case.linking import Victim, latest_warning
 from fanzha.workflow.case.models import Case, CaseAccount
 from fanzha.workflow.case.schemas import AccountCreate, CaseClocks, CaseCreate, fen_of
 from fanzha.workflow.case.validation import check
+from fanzha.workflow.concurrency import flush_or_conflict
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations
 
@@ -85,7 +85,7 @@ def save(
     if before is not None and before == _state(case, accounts):
         return case, "unchanged"
     _touch(case, now)
-    _flush(session, case)
+    flush_or_conflict(session, "case", case=case.id)
     outcome: SaveOutcome = "created" if before is None else "updated"
     detail = {"case_no": case.case_no, "source": source, "accounts": len(data.accounts)}
     _audit(
@@ -187,15 +187,6 @@ def _touch(case: Case, now: dt.datetime) -> None:
     flag_modified(case, "updated_at")
 
 
-def _flush(session: Session, case: Case) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(
-            "someone else changed this case at the same moment; reload it", case=case.id
-        ) from exc
-
-
 def _audit(
     session: Session,
     principal: Principal,
@@ -265,7 +256,7 @@ def _changed(
     detail: dict[str, Any],
 ) -> CaseAccount:
     _touch(case, now)
-    _flush(session, case)
+    flush_or_conflict(session, "case", case=case.id)
     _audit(session, principal, case, action, now, {"account_id": account.id, **detail})
     return account
 
@@ -359,7 +350,7 @@ def record_solved(
     case.solved, case.solved_at, case.arrests = solved, solved_at if solved else None, arrests
     check(case, service.accounts_of(session=session, case_ids=[case.id])[case.id])
     _touch(case, now)
-    _flush(session, case)
+    flush_or_conflict(session, "case", case=case.id)
     detail = {"solved": solved, "solved_at": case.solved_at, "arrests": arrests}
     _audit(session, principal, case, "case.solved", now, detail)
     return case

@@ -23,7 +23,6 @@ __all__ = [
     "CaseCreate",
     "CaseRead",
     "fen_of",
-    "mask_account",
     "yuan",
 ]
 
@@ -55,14 +54,6 @@ def fen_of(text: str | Decimal | int | float | None) -> int:
 def yuan(fen: int) -> str:
     """Fen → yuan text with two decimals (``123456`` → ``1234.56``)."""
     return f"{Decimal(fen) / 100:.2f}"
-
-
-def mask_account(account: str) -> str:
-    """A masked account for lists: the first 4 and last 4 characters (``6222****1234``)."""
-    value = account.strip()
-    if len(value) <= 8:
-        return value[:2] + "*" * max(len(value) - 2, 0)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
 @dataclass(frozen=True)

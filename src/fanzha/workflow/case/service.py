@@ -14,9 +14,10 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from fanzha.core import phone
+from fanzha.core.masking import mask_account
 from fanzha.errors import NotFoundError
 from fanzha.workflow.case.models import Case, CaseAccount
-from fanzha.workflow.case.schemas import AccountRead, CaseClocks, CaseRead, mask_account
+from fanzha.workflow.case.schemas import AccountRead, CaseClocks, CaseRead
 from fanzha.workflow.roles import Permission, Principal
 
 __all__ = [

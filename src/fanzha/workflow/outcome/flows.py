@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 from fanzha.core import fraud_types
 from fanzha.errors import ConflictError, WorkflowError
 from fanzha.workflow.audit import service as audit
-from fanzha.workflow.outcome.models import CATEGORIES, Category, Outcome, OutcomeCreate
+from fanzha.workflow.concurrency import flush_or_conflict
+from fanzha.workflow.handling import after_outcome
+from fanzha.workflow.outcome.models import CATEGORIES, Outcome, OutcomeCreate
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.warning import service
-from fanzha.workflow.warning.flows import _flush
-from fanzha.workflow.warning.models import EarlyWarning, WarningStatus
+from fanzha.workflow.warning.models import EarlyWarning
 from fanzha.workflow.warning.routing import DeskConfig
 from fanzha.workflow.warning.sla import reset_clock
 
@@ -62,9 +63,9 @@ def record(
     data = validate(data)
     outcome = _outcome_row(warning, principal, data, now)
     session.add(outcome)
-    _apply(warning, data.category, now)
+    after_outcome(warning, data.category, now)
     reset_clock(warning, config.sla)
-    _flush(session, warning.id)
+    flush_or_conflict(session, "warning", warning=warning.id)
     audit.append(
         session=session,
         actor=principal.label,
@@ -79,7 +80,7 @@ def record(
             "saved_fen": outcome.amount_saved_fen,
         },
     )
-    _flush(session, warning.id)
+    flush_or_conflict(session, "warning", warning=warning.id)
     return outcome
 
 
@@ -99,15 +100,3 @@ def _outcome_row(
         actor=principal.label,
         user_id=principal.id if principal.kind == "user" else None,
     )
-
-
-def _apply(warning: EarlyWarning, category: Category, now: dt.datetime) -> None:
-    warning.outcome = category.value
-    if CATEGORIES[category].final:
-        warning.close(WarningStatus.CLOSED, now)
-    elif category is Category.TRANSFER:
-        warning.status = WarningStatus.TRANSFER_REQUESTED
-    else:
-        warning.status = WarningStatus.IN_PROGRESS
-    if warning.signed_at is None:
-        warning.signed_at = now

@@ -18,7 +18,6 @@ __all__ = [
     "PURGED_PREFIX",
     "REASON_KEPT",
     "is_placeholder",
-    "mask_account",
     "new_token",
     "scrub_details",
     "scrub_reasons",
@@ -64,9 +63,3 @@ def scrub_reasons(reasons: Iterable[Reason] | None) -> list[Reason]:
 def scrub_details(details: dict[str, Any] | None) -> dict[str, Any]:
     """An action's details without free text (stop-payment reason, notice …)."""
     return {k: v for k, v in (details or {}).items() if k in ACTION_DETAIL_KEPT}
-
-
-def mask_account(account: str) -> str:
-    """A payee account masked to its last four characters (``****1234``)."""
-    value = account.strip()
-    return "****" + value[-4:] if len(value) > 8 else "****"

@@ -39,13 +39,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from fanzha.core.masking import mask_account
 from fanzha.workflow.action.models import Action
 from fanzha.workflow.case.models import Case, CaseAccount
 from fanzha.workflow.outcome.models import Outcome
 from fanzha.workflow.restriction.models import Appeal, Restriction, RestrictionStatus
 from fanzha.workflow.retention import tokens
 from fanzha.workflow.retention.models import PurgedRow
-from fanzha.workflow.retention.scrub import mask_account, scrub_details, scrub_reasons
+from fanzha.workflow.retention.scrub import scrub_details, scrub_reasons
 from fanzha.workflow.warning.models import EarlyWarning
 
 __all__ = [
@@ -267,7 +268,7 @@ def purge_cases(*, session: Session, ids: list[int], run_id: int, now: dt.dateti
         case.victim_phone, case.note = None, ""
         counts["cases"] += 1
     for account in session.scalars(select(CaseAccount).where(CaseAccount.case_id.in_(ids))):
-        account.account = mask_account(account.account)
+        account.account = mask_account(account.account, purged=True)
         counts["case_accounts"] += 1
     _mark(session, "cases", ids, run_id, now)
     session.flush()

@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from fanzha.core import phone
 from fanzha.errors import ConflictError, WorkflowError
@@ -25,7 +24,8 @@ from fanzha.workflow.action.models import (
     ActionKind,
 )
 from fanzha.workflow.audit import service as audit
-from fanzha.workflow.restriction import flows as restrictions
+from fanzha.workflow.concurrency import flush_or_conflict
+from fanzha.workflow.handling import after_action
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.warning import service
@@ -56,7 +56,7 @@ def _record(
         details=details or {},
     )
     session.add(action)
-    _flush(session, warning.id)
+    flush_or_conflict(session, "warning", warning=warning.id)
     audit.append(
         session=session,
         actor=principal.label,
@@ -79,15 +79,6 @@ _FREE_TEXT = frozenset({"reason", "notice", "appeal_channel"})
 
 def _audited(key: str, value: Any) -> Any:
     return audit.text_digest(value) if key in _FREE_TEXT and isinstance(value, str) else value
-
-
-def _flush(session: Session, warning_id: int) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(
-            "someone else changed this warning at the same moment; reload it", warning=warning_id
-        ) from exc
 
 
 def _open(warning: EarlyWarning) -> None:
@@ -137,7 +128,7 @@ def sign(
         warning.assignee_id = principal.id
     reset_clock(warning, config.sla)
     _record(session, principal, warning, ActionKind.SIGN, now)
-    _flush(session, warning.id)
+    flush_or_conflict(session, "warning", warning=warning.id)
     return warning
 
 
@@ -170,11 +161,8 @@ def act(
         note=data.note,
         details=details,
     )
-    if data.kind is ActionKind.STOP_PAYMENT:
-        restrictions.create_from_action(
-            session=session, principal=principal, warning=warning, action=action
-        )
-    _flush(session, warning.id)
+    after_action(session=session, principal=principal, warning=warning, action=action)
+    flush_or_conflict(session, "warning", warning=warning.id)
     return action
 
 
@@ -245,7 +233,7 @@ def transfer(
         reset_clock(warning, config.sla)
     details = {"from": before, "to": to_station or "outside"}
     _record(session, principal, warning, ActionKind.TRANSFER, now, note=note, details=details)
-    _flush(session, warning.id)
+    flush_or_conflict(session, "warning", warning=warning.id)
     return warning
 
 
@@ -263,7 +251,7 @@ def assign(
     _open(warning)
     holder = reassign(session=session, principal=principal, warning=warning, user_id=user_id)
     _record(session, principal, warning, ActionKind.ASSIGN, now, details={"to": holder})
-    _flush(session, warning.id)
+    flush_or_conflict(session, "warning", warning=warning.id)
     return warning
 
 

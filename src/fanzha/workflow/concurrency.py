@@ -1,0 +1,26 @@
+"""Optimistic locking: the one place a concurrent change becomes a :class:`ConflictError`.
+
+Warnings and cases carry a version column (``version_id_col``); a flush that finds the row
+changed since it was read raises SQLAlchemy's :class:`StaleDataError`, which every flow turns
+into the same clear conflict through :func:`flush_or_conflict`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from fanzha.errors import ConflictError
+
+__all__ = ["flush_or_conflict"]
+
+
+def flush_or_conflict(session: Session, what: str, **context: object) -> None:
+    """Flush ``session``; a concurrent change of the ``what`` (``"warning"``, ``"case"`` …)
+    being written is a :class:`ConflictError` carrying ``context`` (its id)."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            f"someone else changed this {what} at the same moment; reload it", **context
+        ) from exc
