@@ -27,6 +27,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "history": ("simulate-history",),
     "retention": ("retention",),
     "report": ("report",),
+    "volunteers": ("volunteers",),
 }
 
 _state: dict[str, bool] = {"debug": False}
