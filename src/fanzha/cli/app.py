@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "retention": ("retention",),
     "report": ("report",),
     "volunteers": ("volunteers",),
+    "publicity": ("publicity",),
 }
 
 _state: dict[str, bool] = {"debug": False}

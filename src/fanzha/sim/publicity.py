@@ -19,6 +19,7 @@ the campaign does not change.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -216,12 +217,18 @@ def _index(audience: Audience) -> int:
     return list(GROUPS).index(audience) if audience in GROUPS else 0
 
 
-def simulate_publicity(cfg: PublicityConfig | None = None) -> PublicitySim:
+def simulate_publicity(
+    cfg: PublicityConfig | None = None, names: list[str] | None = None
+) -> PublicitySim:
     """Simulate the year; the campaign's communities and audience come from the risk map of
-    the months before its start (:func:`fanzha.reporting.targeting.suggest_plan`)."""
+    the months before its start (:func:`fanzha.reporting.targeting.suggest_plan`).
+    ``names``: the communities' codes (default ``P001``…; their number then sets
+    ``communities``)."""
     cfg = cfg or PublicityConfig()
+    if names is not None:
+        cfg = dataclasses.replace(cfg, communities=len(names))
     rng = np.random.default_rng(cfg.seed)
-    names = [f"P{c + 1:03d}" for c in range(cfg.communities)]
+    names = names or [f"P{c + 1:03d}" for c in range(cfg.communities)]
     contacts, people = _expected(cfg, rng)
     none = np.zeros(0, dtype=int)
     base = _engage(cfg, none, Audience.EVERYONE, 0.0)
