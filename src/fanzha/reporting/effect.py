@@ -69,8 +69,10 @@ class Window:
 
     def period(self, month: dt.date) -> int | None:
         """0 = baseline, 1 = after, None = outside."""
-        if add_months(self.start, -self.gap - self.before) <= month < add_months(
-            self.start, -self.gap
+        if (
+            add_months(self.start, -self.gap - self.before)
+            <= month
+            < add_months(self.start, -self.gap)
         ):
             return 0
         if self.start <= month < add_months(self.start, self.after):

@@ -118,13 +118,17 @@ def load_rows(
     since: dt.datetime,
     until: dt.datetime,
     demographics: Demographics | None = None,
+    station: str | None = None,
 ) -> list[RiskRow]:
-    """Warnings (and engaged contacts among them) and cases with a community in the period."""
+    """Warnings (and engaged contacts among them) and cases with a community in the period
+    (of one station's, when given)."""
     w, c = EarlyWarning, Case
     flat: list[tuple[str, dt.date, str, str, str, str, int]] = []
     warnings = select(w.community, w.warned_at, w.fraud_type, w.level, w.resident_id).where(
         w.warned_at >= since, w.warned_at < until, w.community.is_not(None)
     )
+    if station is not None:
+        warnings = warnings.where(w.station == station)
     for community, at, ftype, level, resident in session.execute(warnings):
         band, occupation = _person(demographics, resident, None)
         base = (str(community), month_of(at))
@@ -134,6 +138,8 @@ def load_rows(
     cases = select(
         c.community, c.reported_at, c.fraud_type, c.victim_age, c.victim_resident_id, c.loss_fen
     ).where(c.reported_at >= since, c.reported_at < until, c.community.is_not(None))
+    if station is not None:
+        cases = cases.where(c.station == station)
     for place, reported, kind, age, victim, loss in session.execute(cases):
         band, group = _person(demographics, victim, age)
         flat.append(

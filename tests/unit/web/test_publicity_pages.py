@@ -104,3 +104,14 @@ def test_publicity_pages_in_english(app: FastAPI) -> None:
     b.client.get("/lang/en?next=/campaigns")
     page = b.client.get("/publicity/event")
     assert "Record an event" in page.text and "market day" in page.text
+
+
+def test_publicity_dashboard_shows_tiles_and_heat_table(app: FastAPI) -> None:
+    b = Browser(app)
+    b.login("operator")
+    assert b.post("/publicity/event", EVENT).status_code == 303
+    s = Browser(app)
+    s.login("supervisor")
+    page = s.client.get("/dashboard")
+    assert page.status_code == 200
+    assert 'data-kpi="pub-events"' in page.text and 'data-community="C1"' in page.text
