@@ -4,19 +4,23 @@ worked, and a simulated year to check the measure against a known effect."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fanzha.cli.common import DatabaseOption, console, settings_with
+from fanzha.cli.common import DatabaseOption, DataDirOption, console, settings_with
 from fanzha.errors import ConfigError, NotFoundError
 from fanzha.reporting.effect import Estimate, Window, comparable, difference_in_differences
-from fanzha.reporting.riskmap import load_rows, month_of
+from fanzha.reporting.registry import RegistryDemographics, resident_ids
+from fanzha.reporting.riskmap import RiskRow, load_rows, month_of
 from fanzha.reporting.targeting import Plan, add_months, suggest_plan
+from fanzha.settings import Settings
 from fanzha.sim.publicity import PublicityConfig, simulate_publicity
 from fanzha.sim.publicity_store import write_publicity
 from fanzha.store.database import make_engine, session_factory, upgrade
+from fanzha.store.event_store import EventStore
 from fanzha.workflow.campaign.models import Audience, Campaign
 from fanzha.workflow.clock import local_now
 from fanzha.workflow.station.models import Community
@@ -49,6 +53,17 @@ def print_estimates(estimates: list[Estimate]) -> None:
         console.print(f"    {e.statement}", markup=False)
 
 
+def _rows(
+    session: Session, settings: Settings, since: dt.datetime, until: dt.datetime
+) -> list[RiskRow]:
+    """The risk map of the period, with ages and occupations from the resident registry
+    when the event store has one."""
+    store = EventStore(settings.data_dir) if settings.data_dir.is_dir() else None
+    ids = resident_ids(session=session, since=since, until=until)
+    people = RegistryDemographics(store, ids, until.year)
+    return load_rows(session=session, since=since, until=until, demographics=people)
+
+
 def _communities(session: Session) -> dict[str, str]:
     return {c.code: c.station_code for c in session.scalars(select(Community))}
 
@@ -58,15 +73,16 @@ def plan_command(
     month: str = typer.Option("", help="the month to plan, YYYY-MM (default: next month)"),
     lookback: int = typer.Option(3, help="months of the risk map to rank by"),
     top: int = typer.Option(5, help="communities in the plan"),
+    data_dir: Path = DataDirOption,
     database_url: str = DatabaseOption,
 ) -> None:
     """Suggest next month's audience, communities and fraud scripts, with the reasons."""
-    settings = settings_with(database_url=database_url)
+    settings = settings_with(data_dir, database_url)
     target = _month(month) if month else add_months(month_of(local_now(settings.timezone)), 1)
     factory = session_factory(make_engine(settings.effective_database_url))
     since = dt.datetime.combine(add_months(target, -2 * lookback), dt.time())
     with factory() as session:
-        rows = load_rows(session=session, since=since, until=dt.datetime.combine(target, dt.time()))
+        rows = _rows(session, settings, since, dt.datetime.combine(target, dt.time()))
     print_plan(suggest_plan(rows, month=target, lookback=lookback, top=top))
 
 
@@ -84,10 +100,11 @@ def effect_command(
     after: int = typer.Option(3, help="months from the campaign's start"),
     gap: int = typer.Option(3, help="months between baseline and start (the planning months)"),
     whole: bool = typer.Option(False, help="all residents, not only the campaign's audience"),
+    data_dir: Path = DataDirOption,
     database_url: str = DatabaseOption,
 ) -> None:
     """Difference in differences: the campaign's communities against comparable ones."""
-    settings = settings_with(database_url=database_url)
+    settings = settings_with(data_dir, database_url)
     factory = session_factory(make_engine(settings.effective_database_url))
     with factory() as session:
         found = session.scalar(select(Campaign).where(Campaign.code == campaign))
@@ -95,10 +112,11 @@ def effect_command(
             raise NotFoundError("no such campaign", code=campaign)
         window = Window(month_of(found.starts_on), before=before, after=after, gap=gap)
         since = add_months(window.start, -before - gap)
-        rows = load_rows(
-            session=session,
-            since=dt.datetime.combine(since, dt.time()),
-            until=dt.datetime.combine(add_months(window.start, after), dt.time()),
+        rows = _rows(
+            session,
+            settings,
+            dt.datetime.combine(since, dt.time()),
+            dt.datetime.combine(add_months(window.start, after), dt.time()),
         )
         everyone = list(_communities(session))
     audience = None if whole else Audience(found.audience)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.reporting.registry import RegistryDemographics, resident_ids
 from fanzha.reporting.riskmap import RiskRow, age_band, audience_of, load_rows
 from fanzha.reporting.targeting import heat_table, suggest_plan
+from fanzha.store.event_store import EventStore
 from fanzha.workflow.campaign.models import Audience
 from fanzha.workflow.case.models import Case
 from fanzha.workflow.warning.models import EarlyWarning
@@ -100,3 +105,39 @@ def test_targeting_rows_from_the_store(factory: sessionmaker[Session]) -> None:
     assert ("contacts", "unknown") not in by_kind
     case = by_kind[("cases", "retiree")]
     assert (case.age_band, case.loss_fen, case.audience) == ("60-69", 500_00, Audience.RETIREES)
+
+
+def test_targeting_registry_demographics(factory: sessionmaker[Session], tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+    store.table_path("residents").parent.mkdir(parents=True)
+    table = pa.table(
+        {
+            "resident_id": ["R1", "R2"],
+            "phone": [8613800000001, 8613800000002],
+            "birth_year": [1955, 2006],
+            "gender": ["f", "m"],
+            "occupation": ["retiree", "student"],
+            "community": ["C1", "C1"],
+        }
+    )
+    pq.write_table(table, store.table_path("residents"))
+    at = dt.datetime(2026, 3, 5, 10)
+    with factory.begin() as s:
+        for rid in ("R1", "R2", "R9"):
+            s.add(
+                EarlyWarning(
+                    resident_id=rid, phone=8613800000000, community="C1", episode_start=at,
+                    warned_at=at, last_signal_at=at, level=3, fraud_type="other", score=1.0,
+                    rules_version="t",
+                )
+            )  # fmt: skip
+    since, until = dt.datetime(2026, 3, 1), dt.datetime(2026, 4, 1)
+    with factory() as s:
+        ids = resident_ids(session=s, since=since, until=until)
+        people = RegistryDemographics(store, ids, 2026)
+        rows = load_rows(session=s, since=since, until=until, demographics=people)
+    assert ids == ["R1", "R2", "R9"]
+    assert (people("R1"), people("R2"), people("R9")) == ((71, "retiree"), (20, "student"), None)
+    audiences = {r.audience for r in rows if r.kind == "warnings"}
+    assert audiences == {Audience.RETIREES, Audience.STUDENTS, Audience.EVERYONE}
+    assert RegistryDemographics(None, ids, 2026)("R1") is None
