@@ -27,6 +27,8 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "history": ("simulate-history",),
     "retention": ("retention",),
     "report": ("report",),
+    "volunteers": ("volunteers",),
+    "publicity": ("publicity",),
 }
 
 _state: dict[str, bool] = {"debug": False}

@@ -16,7 +16,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from fanzha.core.levels import Level
-from fanzha.reporting import metrics
+from fanzha.reporting import metrics, publicity
 from fanzha.reporting.config import MetricsConfig
 from fanzha.reporting.document import (
     Chart,
@@ -146,6 +146,7 @@ def _monthly(ctx: Context) -> list[Section]:
         _level_section(ctx),
         _source_section(ctx),
         _rule_section(ctx),
+        publicity.report_section(ctx.session, ctx.period, ctx.lang),
         _definitions_section(ctx),
     ]
 
@@ -159,6 +160,7 @@ def _trial(ctx: Context) -> list[Section]:
         _station_section(ctx),
         _level_section(ctx),
         _rule_section(ctx),
+        publicity.report_section(ctx.session, ctx.period, ctx.lang, compare=False),
         _definitions_section(ctx),
     ]
 

@@ -27,8 +27,10 @@ from fanzha.reporting.figures import Filters, Rate, Row, Summary
 from fanzha.reporting.periods import Grain, Period
 from fanzha.reporting.queries import type_matches
 from fanzha.workflow.action.models import Action
+from fanzha.workflow.campaign.models import PublicityEvent
 from fanzha.workflow.case.models import Case, CaseAccount
 from fanzha.workflow.outcome.models import Outcome
+from fanzha.workflow.volunteer.models import Volunteer
 from fanzha.workflow.warning.models import EarlyWarning
 
 logger = logging.getLogger(__name__)
@@ -289,8 +291,8 @@ def has_simulated_history(session: Session) -> bool:
 
 # --- cache ------------------------------------------------------------------------------------
 def data_version(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a warning, action, outcome, case or payee account is added
-    (primary-key maxima: index probes) or a case is edited."""
+    """Changes whenever a warning, action, outcome, case, payee account or publicity event is
+    added (primary-key maxima: index probes) or a case or volunteer is edited."""
     return tuple(
         session.execute(
             select(
@@ -300,6 +302,8 @@ def data_version(session: Session) -> tuple[Any, ...]:
                 select(func.max(Case.id)).scalar_subquery(),
                 select(func.max(Case.updated_at)).scalar_subquery(),
                 select(func.max(CaseAccount.id)).scalar_subquery(),
+                select(func.max(PublicityEvent.id)).scalar_subquery(),
+                select(func.max(Volunteer.updated_at)).scalar_subquery(),
             )
         ).one()
     )

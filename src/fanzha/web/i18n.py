@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fanzha.core import fraud_types
 from fanzha.core.levels import Level
+from fanzha.web.publicity_words import PUBLICITY_WORDS
 from fanzha.workflow.action.models import ActionKind
 from fanzha.workflow.outcome.models import CATEGORIES, Category
 
@@ -173,6 +174,7 @@ _WORDS: dict[str, tuple[str, str]] = {
 # The case registry (警情/案件): pages /cases, /cases/new, /cases/{id}.
 _CASE_WORDS: dict[str, tuple[str, str]] = {
     "cases": ("案件登记", "Cases"),
+    "publicity": ("宣传", "Publicity"),
     "case": ("案件", "Case"),
     "new_case": ("录入案件", "Enter a case"),
     "case_no": ("案件编号", "Case no."),
@@ -308,6 +310,8 @@ _DASHBOARD_WORDS: dict[str, tuple[str, str]] = {
     "dash.source.bank": ("银行", "bank"),
     "dash.source.internet": ("互联网企业", "internet company"),
     "dash.source.manual": ("人工录入", "entered by hand"),
+    "dash.source.volunteer": ("志愿者发现", "found by volunteers"),
+    "dash.source.publicity": ("宣传现场劝阻", "dissuaded at a publicity event"),
 }
 
 
@@ -341,7 +345,7 @@ _TRANSLATORS: dict[int, Callable[[str], str]] = {}
 
 def _lookup(index: int) -> Callable[[str], str]:
     def t(key: str) -> str:
-        for table in (_WORDS, _CASE_WORDS, _STATUS, _DASHBOARD_WORDS):
+        for table in (_WORDS, _CASE_WORDS, _STATUS, _DASHBOARD_WORDS, PUBLICITY_WORDS):
             if key in table:
                 return table[key][index]
         if key.startswith("signal."):

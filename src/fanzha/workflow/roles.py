@@ -44,22 +44,26 @@ class Permission(StrEnum):
     AUDIT = "audit"  # read and verify the audit log
     CASE_VIEW = "case_view"  # see fraud cases (警情/案件) within scope
     CASE_EDIT = "case_edit"  # enter cases, record stop-payment/freeze/return/solved
+    PUBLICITY_VIEW = "publicity_view"  # see campaigns, events, figures (within scope)
+    PUBLICITY_EDIT = "publicity_edit"  # record publicity events and what they found
 
 
 P = Permission
 _WORK = {P.VIEW, P.SIGN, P.ACT, P.OUTCOME}
+_PUBLICITY = {P.PUBLICITY_VIEW, P.PUBLICITY_EDIT}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CENTRE_OPERATOR: frozenset(
-        _WORK | {P.ASSIGN, P.TRANSFER, P.REVEAL, P.CREATE} | {P.CASE_VIEW, P.CASE_EDIT}
+        _WORK | {P.ASSIGN, P.TRANSFER, P.REVEAL, P.CREATE} | {P.CASE_VIEW, P.CASE_EDIT} | _PUBLICITY
     ),
     Role.CENTRE_SUPERVISOR: frozenset(
         _WORK
         | {P.ASSIGN, P.TRANSFER, P.STOP_PAYMENT, P.REVEAL, P.EXPORT, P.CREATE, P.SUPERVISE}
         | {P.AUDIT, P.CASE_VIEW, P.CASE_EDIT}
+        | _PUBLICITY
     ),
-    Role.STATION_OFFICER: frozenset(_WORK | {P.REVEAL, P.CASE_VIEW}),
-    Role.GRID_WORKER: frozenset({P.VIEW, P.ACT, P.OUTCOME}),
-    Role.LEADER: frozenset({P.VIEW, P.SUPERVISE, P.EXPORT, P.CASE_VIEW}),
+    Role.STATION_OFFICER: frozenset(_WORK | {P.REVEAL, P.CASE_VIEW} | _PUBLICITY),
+    Role.GRID_WORKER: frozenset({P.VIEW, P.ACT, P.OUTCOME} | _PUBLICITY),  # team leaders
+    Role.LEADER: frozenset({P.VIEW, P.SUPERVISE, P.EXPORT, P.CASE_VIEW, P.PUBLICITY_VIEW}),
     Role.ADMIN: frozenset({P.ADMIN_USERS, P.ADMIN_STATIONS, P.AUDIT}),
 }
 STATION_ROLES = frozenset({Role.STATION_OFFICER, Role.GRID_WORKER})

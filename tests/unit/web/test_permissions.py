@@ -67,6 +67,14 @@ ACTIONS: dict[str, tuple[Permission, Do]] = {
             {"case_no": f"PM-{w}", "reported_at": "2026-03-02T09:00", "station": "S1"},
         ),
     ),
+    "publicity_view": (Permission.PUBLICITY_VIEW, lambda b, w: b.client.get("/campaigns")),
+    "publicity_edit": (
+        Permission.PUBLICITY_EDIT,
+        lambda b, w: b.post(
+            "/publicity/event",
+            {"kind": "market", "held_at": "2026-03-02T09:00", "community": "C1", "reached": "5"},
+        ),
+    ),
 }
 ROLES = [name for name in ROLE_USERS if name != "officer2"]
 

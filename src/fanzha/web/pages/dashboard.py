@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from fanzha.core import fraud_types
 from fanzha.errors import NotFoundError
 from fanzha.reporting import dashboard as data
+from fanzha.reporting import publicity
 from fanzha.reporting.config import MetricsConfig, from_settings
 from fanzha.reporting.periods import Grain, previous, same_last_year
 from fanzha.web.deps import Db, Desk, Now, PagePrincipal
@@ -90,6 +91,9 @@ class _Charts:
             "rules": self.rules(),
             "heatmap": self.heatmap(),
             "simulated": self.get("simulated", data.has_simulated_history),
+            "publicity": self.get(
+                "publicity", lambda s: publicity.dashboard_block(s, self.q.period, self.q.station)
+            ),
         }
 
     def get(self, name: str, compute: Callable[[Session], Any]) -> Any:

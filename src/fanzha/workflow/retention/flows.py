@@ -25,6 +25,7 @@ from fanzha.store.event_store import EventStore
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.retention import files, service, tokens
 from fanzha.workflow.retention.models import RetentionRun
+from fanzha.workflow.volunteer import retention as roster
 
 __all__ = ["Policy", "Progress", "PurgeReport", "preview", "purge"]
 
@@ -32,7 +33,16 @@ Progress = Callable[[str, int], None]  # (what, how many so far)
 _Purge = Callable[..., Counter[str]]
 _Due = Callable[..., list[int]]
 # Counts every real run reports, even when zero.
-_ALWAYS = ("warnings", "actions", "outcomes", "restrictions", "appeals", "cases", "case_accounts")
+_ALWAYS: tuple[str, ...] = (
+    "warnings",
+    "actions",
+    "outcomes",
+    "restrictions",
+    "appeals",
+    "cases",
+    "case_accounts",
+)
+_ALWAYS += ("volunteers",)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ def preview(
     with factory() as session:
         report.counts.update(service.count_due(session=session, cutoff=policy.cutoff))
         report.counts.update(service.held_counts(session=session, cutoff=policy.cutoff))
+        report.counts.update(roster.count_due(session=session, cutoff=policy.cutoff))
     report.counts.update(_file_counts(files.find_expired(store, policy.cutoff)))
     return report
 
@@ -90,6 +101,7 @@ def purge(
     for due, purge_rows, what in (
         (service.due_warnings, service.purge_warnings, "warnings"),
         (service.due_cases, service.purge_cases, "cases"),
+        (roster.due_volunteers, roster.purge_volunteers, "volunteers"),
     ):
         _batches(factory, report, due, purge_rows, what, now, progress, batch)
     expired = files.find_expired(store, policy.cutoff)

@@ -16,7 +16,8 @@ from fanzha.workflow.warning.matching import ResidentMatch
 from fanzha.workflow.warning.models import EarlyWarning, LevelStep, Reason, WarningStatus
 from fanzha.workflow.warning.routing import DeskConfig, route
 
-SOURCES = ("detection", "upstream", "operator", "bank", "internet", "manual")
+SOURCES: tuple[str, ...] = ("detection", "upstream", "operator", "bank", "internet", "manual")
+SOURCES += ("volunteer", "publicity")  # findings of publicity events (workflow.campaign)
 
 
 class LeadCreate(BaseModel):

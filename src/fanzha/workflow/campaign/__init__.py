@@ -1,0 +1,1 @@
+"""Publicity campaigns, their events, fixed publicity points and what events found."""

@@ -1,0 +1,1 @@
+"""Volunteers (蓝马甲) and their teams: the roster, its import and its retention."""
