@@ -27,6 +27,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "history": ("simulate-history",),
     "retention": ("retention",),
     "report": ("report",),
+    "stream": ("stream",),
 }
 
 _state: dict[str, bool] = {"debug": False}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from fanzha.detection.pipeline import DetectedWarning
 from fanzha.detection.rules.model import Rules
@@ -24,6 +24,16 @@ from fanzha.stream.seen import SeenState
 from fanzha.stream.signals import Signal, SignalDeriver
 from fanzha.stream.state import EpisodeScorer, ResidentState, fraud_type_of, reason_order
 from fanzha.stream.texts import TextJudge
+
+
+class LevelRaise(NamedTuple):
+    """An event (stream offset) took a resident's episode to a level for the first time."""
+
+    resident_id: str
+    episode_start: dt.datetime
+    level: int
+    offset: str | None
+    reached_at: dt.datetime
 
 
 @dataclass
@@ -49,6 +59,7 @@ class StreamScorer:
         self.episodes = EpisodeScorer(rules)
         self.episode_gap = dt.timedelta(hours=rules.scoring.episode_gap_hours)
         self.trace: list[tuple[str, Signal]] | None = None  # every resolved signal, for tests
+        self.raised: list[LevelRaise] = []  # levels first reached by the last ``feed``
 
     def restore(self, state: StreamState) -> None:
         """Continue from a checkpointed state."""
@@ -58,12 +69,13 @@ class StreamScorer:
     def feed(self, events: Iterable[Event]) -> list[DetectedWarning]:
         """Score a micro-batch; the warned episodes it changed, as detection reports them."""
         touched: set[str] = set()
+        self.raised = []
         for event in sorted(events, key=order_key):
             self.state.events += 1
             for signal in self.deriver.derive(event):
                 resident = self._resident(signal)
                 kept = resident is not None and not self._doubtful(signal)
-                if kept and self._score(str(resident), signal):
+                if kept and self._score(str(resident), signal, event.get("offset")):
                     touched.add(str(resident))
         return [w for w in (self._warning(r) for r in sorted(touched)) if w is not None]
 
@@ -82,7 +94,7 @@ class StreamScorer:
     def _doubtful(self, s: Signal) -> bool:
         return s.indicator is not None and (s.kind, s.indicator) in self.lookups.doubtful
 
-    def _score(self, resident: str, signal: Signal) -> bool:
+    def _score(self, resident: str, signal: Signal, offset: str | None) -> bool:
         state = self.state.residents.get(resident)
         if state is None:
             state = self.state.residents[resident] = ResidentState()
@@ -90,7 +102,14 @@ class StreamScorer:
         for s in self.combos.expand(state, signal):
             if self.trace is not None:
                 self.trace.append((resident, s))
-            counted = self.episodes.add(state, s) or counted
+            reached = self.episodes.add(state, s)
+            if reached is None:
+                continue
+            counted = True
+            ep = state.episode
+            assert ep is not None
+            for level in reached:
+                self.raised.append(LevelRaise(resident, ep.start, level, offset, s.t))
         return counted
 
     def _warning(self, resident: str) -> DetectedWarning | None:

@@ -265,7 +265,7 @@ class SignalDeriver:
 
     # apps ------------------------------------------------------------------------------
     def _apps(self, a: Event) -> Iterator[Signal]:
-        package = a.get("package")
+        package: str = a.get("package") or ""
         listed = a["event"] in ("install", "open") and package in self.lookups.apps
         if listed and self.seen.first_app(a["phone"], package):
             yield from self._indicator_app(a, self.lookups.apps[package])

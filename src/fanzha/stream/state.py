@@ -68,27 +68,27 @@ class EpisodeScorer:
         self.thresholds = s.thresholds()
         self.keep = s.reasons_kept
 
-    def add(self, state: ResidentState, signal: Signal) -> bool:
-        """Score one signal; True when it counts (has weight or a level floor)."""
+    def add(self, state: ResidentState, signal: Signal) -> list[int] | None:
+        """Score one signal: the levels it newly reached, or None when it does not count."""
         floor = signal.level_floor or 0
         if not (signal.weight > 0 or floor > 0):
-            return False
+            return None
         ts = epoch_seconds(signal.t)
         ep = state.episode
         if ep is None or ts - ep.last_ts > self.gap:
             state.episodes += 1
             ep = state.episode = Episode(state.episodes, ts, signal.t, ts, signal.t)
-        self._accumulate(ep, signal, ts, floor)
-        return True
+        return self._accumulate(ep, signal, ts, floor)
 
-    def _accumulate(self, ep: Episode, signal: Signal, ts: float, floor: int) -> None:
+    def _accumulate(self, ep: Episode, signal: Signal, ts: float, floor: int) -> list[int]:
         h = (ts - ep.start_ts) / self.half_life
         ep.running += signal.weight * pow(2.0, h)
         score = pow(2.0, -h) * ep.running
         ep.floor = max(ep.floor, floor)
         level = max(self._level(score), ep.floor)
-        for n in range(1, level + 1):
-            ep.level_at.setdefault(n, signal.t)
+        reached = [n for n in range(1, level + 1) if n not in ep.level_at]
+        for n in reached:
+            ep.level_at[n] = signal.t
         ep.level = max(ep.level, level)
         ep.score = max(ep.score, score)
         ep.n_signals += 1
@@ -100,6 +100,7 @@ class EpisodeScorer:
                 ep.type_weight.get(signal.fraud_type, 0.0) + signal.weight
             )
         self._keep_reason(ep, signal, score, level)
+        return reached
 
     def _level(self, score: float) -> int:
         for level, threshold in self.thresholds:
