@@ -113,7 +113,7 @@ class EventQueue:
 
     def trim(self, before: str) -> None:
         """Drop the entries older than ``before`` (already in a snapshot)."""
-        self.client.xtrim(self.name, minid=before)
+        self.client.xtrim(self.name, minid=before, approximate=False)
 
     def pending(self) -> int:
         """Events accepted and not yet consumed."""
