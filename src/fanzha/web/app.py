@@ -24,7 +24,7 @@ from fanzha.notify import MemoryChannel
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
 from fanzha.store.event_store import EventStore
-from fanzha.web import api, api_cases, api_restrictions, errors
+from fanzha.web import api, api_cases, api_events, api_restrictions, errors
 from fanzha.web.pages import admin, auth, cases, dashboard, restrictions, supervise, warnings
 from fanzha.web.render import TEMPLATES
 from fanzha.web.security import COOKIE, LoginThrottle, SessionCodec
@@ -90,6 +90,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api_cases.router)
     app.include_router(api_restrictions.router)
+    app.include_router(api_events.router)
     errors.install(app)
     app.add_middleware(SessionAndHeaders, desk=desk)
     return app

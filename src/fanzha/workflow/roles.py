@@ -44,6 +44,7 @@ class Permission(StrEnum):
     AUDIT = "audit"  # read and verify the audit log
     CASE_VIEW = "case_view"  # see fraud cases (警情/案件) within scope
     CASE_EDIT = "case_edit"  # enter cases, record stop-payment/freeze/return/solved
+    EVENTS_WRITE = "events_write"  # send events to the real-time stream (partners only)
 
 
 P = Permission
@@ -71,6 +72,7 @@ SCOPES: dict[str, frozenset[Permission]] = {
     "outcomes:read": frozenset({P.VIEW}),
     "outcomes:write": frozenset({P.VIEW, P.OUTCOME}),
     "cases:write": frozenset({P.CASE_VIEW, P.CASE_EDIT}),  # e.g. the provincial case system
+    "events:write": frozenset({P.EVENTS_WRITE}),  # operators, banks: POST /api/v1/events
 }
 
 

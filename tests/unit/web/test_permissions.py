@@ -67,8 +67,14 @@ ACTIONS: dict[str, tuple[Permission, Do]] = {
             {"case_no": f"PM-{w}", "reported_at": "2026-03-02T09:00", "station": "S1"},
         ),
     ),
+    # partner systems only (scope events:write): every desk role is refused before validation
+    "events_write": (
+        Permission.EVENTS_WRITE,
+        lambda b, w: b.api("POST", "/api/v1/events", json={"events": []}),
+    ),
 }
 ROLES = [name for name in ROLE_USERS if name != "officer2"]
+
 
 def _s1_case(b: Browser) -> int:
     """A case of station S1 (the station officer's), inserted directly."""
@@ -91,7 +97,6 @@ def _s1_case(b: Browser) -> int:
         s.add(case)
         s.flush()
         return case.id
-
 
 
 @pytest.mark.parametrize("user", ROLES)
