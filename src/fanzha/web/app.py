@@ -25,7 +25,16 @@ from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
 from fanzha.store.event_store import EventStore
 from fanzha.web import api, api_cases, api_events, api_restrictions, errors
-from fanzha.web.pages import admin, auth, cases, dashboard, restrictions, supervise, warnings
+from fanzha.web.pages import (
+    admin,
+    auth,
+    cases,
+    dashboard,
+    notices,
+    restrictions,
+    supervise,
+    warnings,
+)
 from fanzha.web.render import TEMPLATES
 from fanzha.web.security import COOKIE, LoginThrottle, SessionCodec
 from fanzha.web.state import DeskState
@@ -85,7 +94,7 @@ def create_app(
     )
     app.state.desk = desk
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, warnings, restrictions, supervise, admin, cases, dashboard):
+    for module in (auth, warnings, restrictions, supervise, admin, cases, dashboard, notices):
         app.include_router(module.router)
     app.include_router(api.router)
     app.include_router(api_cases.router)

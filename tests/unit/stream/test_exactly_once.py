@@ -104,6 +104,8 @@ def test_consumer_restart_from_snapshot_equals_one_run(
     assert events == report.sent
     assert comparable(warnings) == expected(city_store)
     assert raises == sum(len(w.level_history) for w in warnings) and not doubled
+    # routed in the consumer's own transaction: on the station's queue once committed
+    assert all(w.status == "routed" and w.routed_at is not None for w in warnings)
 
 
 PUBLISH = (
