@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.errors import StreamError
 from fanzha.store.database import transaction
 from fanzha.stream.broker import START, EventQueue
+from fanzha.stream.events import Event
 from fanzha.stream.scorer import StreamScorer, StreamState
 from fanzha.workflow.stream import service as checkpoints
 from fanzha.workflow.warning.from_detection import take_in
@@ -77,6 +78,8 @@ class StreamConsumer:
         self.desk = desk
         self.offset = START
         self._last_snapshot = time.monotonic()
+        # called after each commit with the batch's events (metrics, benchmarks)
+        self.on_commit: Callable[[list[Event]], None] | None = None
 
     @property
     def _entries(self) -> int:
@@ -149,6 +152,8 @@ class StreamConsumer:
         self.queue.consumed(self.scorer.state.events)
         if snapshot:
             self.queue.trim(offset)
+        if self.on_commit is not None:
+            self.on_commit(events)
         return len(events)
 
     def _snapshot_due(self) -> bool:
