@@ -13,7 +13,9 @@
      │    ├── NotFoundError
      │    ├── PermissionDeniedError
      │    └── ConflictError   optimistic-locking conflicts
-     └── EvaluationError      ground truth missing or inconsistent
+     ├── EvaluationError      ground truth missing or inconsistent
+ └── StreamError          the event stream (broker, consumer) cannot proceed
+      └── QueueFullError  too many events wait: intake answers 503, nothing is dropped
 
 Errors carry context attributes (file, row, column, rule id) so the CLI and the web layer
 can render one clear line.
@@ -79,3 +81,11 @@ class ConflictError(WorkflowError):
 
 class EvaluationError(FanzhaError):
     """Ground truth is missing or inconsistent with the warnings."""
+
+
+class StreamError(FanzhaError):
+    """The event stream (broker, consumer) cannot proceed."""
+
+
+class QueueFullError(StreamError):
+    """The event stream holds as many unconsumed events as allowed: retry later (503)."""

@@ -100,6 +100,21 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         365, ge=1, description="personal data of closed warnings and cases is purged after this"
     )
+    # --- real-time detection (docs/streaming.md) ---
+    stream_redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Redis server holding the event stream"
+    )
+    stream_name: str = Field("fanzha:events", description="Redis stream key of the events")
+    stream_queue_max: int = Field(
+        200_000, ge=1, description="events waiting in the stream before intake answers 503"
+    )
+    stream_batch: int = Field(2000, ge=1, description="most events the consumer scores at once")
+    stream_snapshot_seconds: float = Field(
+        30.0, gt=0, description="the consumer snapshots its state this often"
+    )
+    stream_dedupe_minutes: int = Field(
+        60, ge=1, description="a resent event source id is recognised for this long"
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

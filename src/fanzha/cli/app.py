@@ -29,6 +29,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "report": ("report",),
     "volunteers": ("volunteers",),
     "publicity": ("publicity",),
+    "stream": ("stream",),
 }
 
 _state: dict[str, bool] = {"debug": False}

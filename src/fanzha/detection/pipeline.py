@@ -115,13 +115,14 @@ def assemble(warnings: pa.Table, reasons: pa.Table) -> list[DetectedWarning]:
     """Join each warned episode with its reasons."""
     by_episode: dict[tuple[str, int], list[Reason]] = defaultdict(list)
     for r in reasons.to_pylist():
-        by_episode[(r["resident_id"], int(r["episode"]))].append(_reason(r))
+        by_episode[(r["resident_id"], int(r["episode"]))].append(reason_from_row(r))
     return [
         _warning(w, by_episode[(w["resident_id"], int(w["episode"]))]) for w in warnings.to_pylist()
     ]
 
 
-def _reason(r: dict[str, Any]) -> Reason:
+def reason_from_row(r: dict[str, Any]) -> Reason:
+    """A plan's reason row (``t``, ``kind``, ``score``, ``level``…) as a typed :class:`Reason`."""
     return Reason(
         time=r["t"],
         kind=r["kind"],

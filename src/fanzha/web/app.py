@@ -24,12 +24,13 @@ from fanzha.notify import MemoryChannel
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
 from fanzha.store.event_store import EventStore
-from fanzha.web import api, api_cases, api_restrictions, errors
+from fanzha.web import api, api_cases, api_events, api_restrictions, errors
 from fanzha.web.pages import (
     admin,
     auth,
     cases,
     dashboard,
+    notices,
     publicity,
     restrictions,
     supervise,
@@ -94,11 +95,22 @@ def create_app(
     )
     app.state.desk = desk
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, warnings, restrictions, supervise, admin, cases, dashboard, publicity):
+    for module in (
+        auth,
+        warnings,
+        restrictions,
+        supervise,
+        admin,
+        cases,
+        dashboard,
+        publicity,
+        notices,
+    ):
         app.include_router(module.router)
     app.include_router(api.router)
     app.include_router(api_cases.router)
     app.include_router(api_restrictions.router)
+    app.include_router(api_events.router)
     errors.install(app)
     app.add_middleware(SessionAndHeaders, desk=desk)
     return app

@@ -14,6 +14,8 @@ from fanzha.errors import (
     FanzhaError,
     NotFoundError,
     PermissionDeniedError,
+    QueueFullError,
+    StreamError,
     WorkflowError,
 )
 from fanzha.web.deps import LoginRequiredError
@@ -24,6 +26,8 @@ STATUS: tuple[tuple[type[FanzhaError], int, str], ...] = (
     (PermissionDeniedError, 403, "forbidden"),
     (ConflictError, 409, "conflict"),
     (WorkflowError, 422, "invalid"),
+    (QueueFullError, 503, "queue_full"),
+    (StreamError, 503, "unavailable"),
     (FanzhaError, 400, "error"),
 )
 

@@ -37,6 +37,7 @@ _SIGNALS: dict[str, tuple[str, str]] = {
 
 _WORDS: dict[str, tuple[str, str]] = {
     "app": ("反诈预警工作台", "Anti-fraud warning desk"),
+    "emergency_notice": ("新的紧急预警，请立即处置", "New emergency warning: act now"),
     "login": ("登录", "Log in"),
     "logout": ("退出", "Log out"),
     "username": ("用户名", "User name"),

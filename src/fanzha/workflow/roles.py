@@ -46,6 +46,7 @@ class Permission(StrEnum):
     CASE_EDIT = "case_edit"  # enter cases, record stop-payment/freeze/return/solved
     PUBLICITY_VIEW = "publicity_view"  # see campaigns, events, figures (within scope)
     PUBLICITY_EDIT = "publicity_edit"  # record publicity events and what they found
+    EVENTS_WRITE = "events_write"  # send events to the real-time stream (partners only)
 
 
 P = Permission
@@ -75,6 +76,7 @@ SCOPES: dict[str, frozenset[Permission]] = {
     "outcomes:read": frozenset({P.VIEW}),
     "outcomes:write": frozenset({P.VIEW, P.OUTCOME}),
     "cases:write": frozenset({P.CASE_VIEW, P.CASE_EDIT}),  # e.g. the provincial case system
+    "events:write": frozenset({P.EVENTS_WRITE}),  # operators, banks: POST /api/v1/events
 }
 
 

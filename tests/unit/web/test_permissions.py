@@ -75,6 +75,11 @@ ACTIONS: dict[str, tuple[Permission, Do]] = {
             {"kind": "market", "held_at": "2026-03-02T09:00", "community": "C1", "reached": "5"},
         ),
     ),
+    # partner systems only (scope events:write): every desk role is refused before validation
+    "events_write": (
+        Permission.EVENTS_WRITE,
+        lambda b, w: b.api("POST", "/api/v1/events", json={"events": []}),
+    ),
 }
 ROLES = [name for name in ROLE_USERS if name != "officer2"]
 

@@ -26,3 +26,29 @@
   }
   setInterval(tick, 30000);
 })();
+
+// Emergency notices: poll for new 紧急 warnings in scope and show a banner linking to each.
+(function () {
+  var box = document.getElementById("emergency-notices");
+  if (!box || !window.fetch) return;
+  var after = -1, label = box.getAttribute("data-label");
+  function show(n) {
+    var a = document.createElement("a");
+    a.href = n.url;
+    a.className = "notice emergency";
+    a.textContent = label + " · #" + n.id + " · " + (n.station || "") + " · " + n.warned_at;
+    box.insertBefore(a, box.firstChild);
+  }
+  function poll() {
+    fetch("/notices/emergency?after=" + after, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        for (var i = data.notices.length - 1; i >= 0; i--) show(data.notices[i]);
+        after = data.latest;
+      })
+      .catch(function () {});
+  }
+  poll();
+  setInterval(poll, 3000);
+})();

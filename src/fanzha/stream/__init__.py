@@ -1,0 +1,1 @@
+"""Real-time detection: the batch rules applied event by event (docs/streaming.md)."""
