@@ -20,8 +20,8 @@ else ``other``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any, Self
 
 import numpy as np
@@ -149,7 +149,10 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
             "classes": self.first_.classes_,
             "features": "semantic head weights over embedding dimensions",
         }
-        names = [f"embedding dim {i}" for i in range(EMBEDDING_DIM)] + ["mechanics cues", "link/app"]
+        names = [f"embedding dim {i}" for i in range(EMBEDDING_DIM)] + [
+            "mechanics cues",
+            "link/app",
+        ]
         top = np.argsort(-np.abs(self.head_.weights))[:15]
         features = [(names[int(i)], float(self.head_.weights[i])) for i in top]
         return self.build_meta(digest, len(texts), metrics, confusion, features, notes)
@@ -223,7 +226,9 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
     # ------------------------------------------------------------------ persistence
     def _dump(self) -> dict[str, bytes]:
         parts = {FIRST + name: payload for name, payload in self.first_._dump().items()}
-        parts[FIRST + "meta.json"] = json.dumps(asdict(self.first_.meta_), ensure_ascii=False).encode()
+        parts[FIRST + "meta.json"] = json.dumps(
+            asdict(self.first_.meta_), ensure_ascii=False
+        ).encode()
         parts["head.npz"] = arrays_to_bytes(
             weights=self.head_.weights, bias=np.array([self.head_.bias], dtype=np.float64)
         )
@@ -233,8 +238,6 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
         first_meta = ModelMeta.from_dict(json.loads(parts[FIRST + "meta.json"]))
         self.first_ = ScamTextClassifier(**first_meta.params)
         self.first_.meta_ = first_meta
-        self.first_._restore(
-            {k[len(FIRST) :]: v for k, v in parts.items() if k.startswith(FIRST)}
-        )
+        self.first_._restore({k[len(FIRST) :]: v for k, v in parts.items() if k.startswith(FIRST)})
         head = arrays_from_bytes(parts["head.npz"])
         self.head_ = LogisticHead(head["weights"], float(head["bias"][0]))

