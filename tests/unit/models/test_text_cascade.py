@@ -175,3 +175,13 @@ def test_cascade_card_records_routing_and_encoder(
     text = markdown.read_text(encoding="utf-8")
     assert "routed_share" in cascade.meta_.metrics
     assert semantic.ENCODER_NAME in text and "augmentation" in text
+
+
+def test_cascade_file_is_usable_by_detect_text_model(
+    cascade: CascadeTextClassifier, tmp_path: Path
+) -> None:
+    from fanzha.detection.service import load_text_scorer
+
+    scorer = load_text_scorer(cascade.save(tmp_path / "cascade.fzm"))
+    assert isinstance(scorer, CascadeTextClassifier)
+    assert scorer.version == cascade.version
