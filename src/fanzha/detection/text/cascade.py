@@ -59,7 +59,7 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
         self,
         band_low: float = 0.02,
         band_high: float = 0.5,
-        semantic_threshold: float = 0.5,
+        semantic_threshold: float = 0.6,
         augment_scale: float = 0.3,
         head_c: float = 4.0,
         max_chars: int = 128,
