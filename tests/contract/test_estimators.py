@@ -14,6 +14,7 @@ import pytest
 from fanzha.detection.estimator import Estimator
 from fanzha.detection.numbers.model import FraudNumberModel
 from fanzha.detection.text import TextScorer, load_scorer
+from fanzha.detection.text.cascade import CascadeTextClassifier
 from fanzha.detection.text.classifier import ScamTextClassifier
 from tests.unit.models.factories import number_table, text_corpus
 
@@ -48,7 +49,21 @@ def _text_case() -> Case:
     )
 
 
-CASES = {"fraud_numbers": _number_case, "scam_text": _text_case}
+def _cascade_case() -> Case:
+    texts, labels = text_corpus(copies=6)
+    return Case(
+        make=lambda seed: CascadeTextClassifier(n_features=2**14, holdout=0.2, seed=seed),
+        train=lambda m: m.fit(texts, labels),
+        data=[*texts[:20], "", "完全无关的一句话", "请先交一笔保证金到指定账户，不要告诉家人"],
+        empty=[],
+    )
+
+
+CASES = {
+    "fraud_numbers": _number_case,
+    "scam_text": _text_case,
+    "scam_text_cascade": _cascade_case,
+}
 
 
 @pytest.fixture(params=sorted(CASES), scope="module")
@@ -116,6 +131,16 @@ def test_text_scorer_loader_gives_protocol_object(tmp_path: Path) -> None:
     verdicts = scorer.judge(["我是公安局民警，你涉嫌洗钱，把钱转到安全账户", "明天一起吃饭"])
     assert [v.label for v in verdicts] == ["impersonate_police", "正常"]
     assert scorer.version == model.version
+
+
+def test_text_scorer_loader_reads_a_cascade_file(tmp_path: Path) -> None:
+    texts, labels = text_corpus(copies=6)
+    model = CascadeTextClassifier(n_features=2**14, holdout=0.2).fit(texts, labels)
+    scorer = load_scorer(model.save(tmp_path / "cascade.fzm"))
+    assert isinstance(scorer, CascadeTextClassifier) and isinstance(scorer, TextScorer)
+    assert scorer.version == model.version and scorer.version.startswith("scam_text_cascade-")
+    sample = ["我是公安局民警，你涉嫌洗钱，把钱转到安全账户", "明天一起吃饭"]
+    assert scorer.judge(sample) == model.judge(sample)
 
 
 def test_number_model_wrong_kind_file_is_refused(tmp_path: Path) -> None:

@@ -136,3 +136,30 @@ def test_models_cli_text_train_and_classify_in_input_order(
     out = pd.read_csv(tmp_path / "out.csv")
     assert list(out.columns) == ["label", "fraud_score"]
     assert out["label"].tolist() == ["正常", "impersonate_police"]
+
+
+def test_models_cli_text_train_semantic_writes_a_cascade(app: typer.Typer, tmp_path: Path) -> None:
+    texts, labels = text_corpus()
+    pd.DataFrame({"msg": texts, "cls": labels}).to_csv(tmp_path / "t.csv", index=False)
+    pd.DataFrame({"body": ["明天一起吃饭", "我是公安局民警，你涉嫌洗钱案件，转到安全账户"]}).to_csv(
+        tmp_path / "in.csv", index=False
+    )
+    common = ("--text-col", "msg", "--label-col", "cls", "--out", tmp_path / "c.fzm")
+    output = _run(app, "text", "train", "--data", tmp_path / "t.csv", *common, "--semantic")
+    assert "scam_text_cascade-v1-" in output and "routed" in output
+    assert "use-multilingual-v3" in (tmp_path / "c.fzm.card.md").read_text(encoding="utf-8")
+    _run(
+        app,
+        "text",
+        "classify",
+        "--model",
+        tmp_path / "c.fzm",
+        "--input",
+        tmp_path / "in.csv",
+        "--text-col",
+        "body",
+        "--out",
+        tmp_path / "out.csv",
+    )
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["label"].tolist() == ["正常", "impersonate_police"]
