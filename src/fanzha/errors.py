@@ -13,7 +13,10 @@
      │    ├── NotFoundError
      │    ├── PermissionDeniedError
      │    └── ConflictError   optimistic-locking conflicts
-     └── EvaluationError      ground truth missing or inconsistent
+     ├── EvaluationError      ground truth missing or inconsistent
+     └── NotifyError          an outreach channel failed
+          ├── RetryableSendError  try again later (timeout, throttled, 5xx, connection lost)
+          └── PermanentSendError  never retry (bad number, rejected content, bad credentials)
 
 Errors carry context attributes (file, row, column, rule id) so the CLI and the web layer
 can render one clear line.
@@ -79,3 +82,15 @@ class ConflictError(WorkflowError):
 
 class EvaluationError(FanzhaError):
     """Ground truth is missing or inconsistent with the warnings."""
+
+
+class NotifyError(FanzhaError):
+    """An outreach channel (SMS, voice, chat robot, e-mail) failed."""
+
+
+class RetryableSendError(NotifyError):
+    """A send failed in a way that may succeed later (timeout, throttling, 5xx)."""
+
+
+class PermanentSendError(NotifyError):
+    """A send failed for good (invalid recipient, rejected content, bad credentials)."""
