@@ -27,6 +27,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "history": ("simulate-history",),
     "retention": ("retention",),
     "report": ("report",),
+    "notify": ("notify",),
 }
 
 _state: dict[str, bool] = {"debug": False}

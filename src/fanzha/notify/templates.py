@@ -120,7 +120,7 @@ def render(fraud_type: str, form: str, language: str, *, script: str | None = No
     if form not in FORMS or language not in LANGUAGES:
         raise ConfigError("unknown template form or language", form=form, language=language)
     core, advice = CORE[code][language], _ADVICE[language]
-    name = BY_CODE[code].zh if language == "zh" else BY_CODE[code].en
+    name = BY_CODE[code].zh if language == "zh" else BY_CODE[code].en.split(" (")[0]
     if form == "sms":
         body = f"{_PREFIX[language]}{core}{'' if language == 'zh' else ' '}{advice}"
     elif form == "voice":

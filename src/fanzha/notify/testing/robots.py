@@ -28,8 +28,8 @@ class RobotState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class TestRobots:
-    """``TestRobots().start()``; :meth:`wecom_url` and :meth:`dingtalk_url` give webhooks."""
+class LocalRobots:
+    """``LocalRobots().start()``; :meth:`wecom_url` and :meth:`dingtalk_url` give webhooks."""
 
     def __init__(self, per_minute: int = 20) -> None:
         self.per_minute = per_minute
@@ -38,7 +38,7 @@ class TestRobots:
         self._times: dict[str, deque[float]] = defaultdict(deque)
         self.server = JsonServer(self._handle)
 
-    def start(self) -> TestRobots:
+    def start(self) -> LocalRobots:
         """Serve in a daemon thread."""
         self.server.start()
         return self

@@ -33,8 +33,8 @@ class GatewayState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class TestSmsGateway:
-    """``TestSmsGateway(token).start()``; ``url`` is its base URL."""
+class LocalSmsGateway:
+    """``LocalSmsGateway(token).start()``; ``url`` is its base URL."""
 
     def __init__(self, token: str = "test-token") -> None:
         self.token = token
@@ -46,7 +46,7 @@ class TestSmsGateway:
         """Base URL."""
         return self.server.url
 
-    def start(self) -> TestSmsGateway:
+    def start(self) -> LocalSmsGateway:
         """Serve in a daemon thread."""
         self.server.start()
         return self

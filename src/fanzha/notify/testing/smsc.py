@@ -44,7 +44,7 @@ class SmscState:
 
 
 class _Handler(socketserver.BaseRequestHandler):
-    server: TestSmsc
+    server: LocalSmsc
 
     def handle(self) -> None:
         sock = self.request
@@ -152,8 +152,8 @@ class _Handler(socketserver.BaseRequestHandler):
                 return
 
 
-class TestSmsc(socketserver.ThreadingTCPServer):
-    """Start with ``TestSmsc().start()``; ``port`` is the port it listens on."""
+class LocalSmsc(socketserver.ThreadingTCPServer):
+    """Start with ``LocalSmsc().start()``; ``port`` is the port it listens on."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -170,7 +170,7 @@ class TestSmsc(socketserver.ThreadingTCPServer):
         """The port it listens on."""
         return int(self.server_address[1])
 
-    def start(self) -> TestSmsc:
+    def start(self) -> LocalSmsc:
         """Serve in a daemon thread."""
         threading.Thread(target=self.serve_forever, daemon=True).start()
         return self

@@ -39,8 +39,8 @@ class VoiceState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class TestVoiceRobot:
-    """``TestVoiceRobot(secret).start()``; ``url`` is its API base."""
+class LocalVoiceRobot:
+    """``LocalVoiceRobot(secret).start()``; ``url`` is its API base."""
 
     def __init__(
         self, secret: str, token: str = "voice-token", delay: float = 0.05, callback_tries: int = 5
@@ -55,7 +55,7 @@ class TestVoiceRobot:
         """API base URL."""
         return self.server.url
 
-    def start(self) -> TestVoiceRobot:
+    def start(self) -> LocalVoiceRobot:
         """Serve in a daemon thread."""
         self.server.start()
         return self
