@@ -111,7 +111,7 @@ def status(database_url: str | None = DatabaseOption) -> None:
             select(OutboxRow.channel, OutboxRow.status, func.count())
             .group_by(OutboxRow.channel, OutboxRow.status)
             .order_by(OutboxRow.channel, OutboxRow.status)
-        ).tuples()
+        )
         for channel, state, count in rows:
             typer.echo(f"  {channel:<12} {state:<10} {count:>10,}")
 

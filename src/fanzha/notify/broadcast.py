@@ -182,22 +182,18 @@ class GroupReceipt:
 
 def receipts(session: Session, broadcast_id: int) -> list[GroupReceipt]:
     """Per-group receipts and relays of a broadcast."""
-    rows = (
-        session.execute(
-            select(OutboxRow.attempt_key, OutboxRow.status, OutboxRow.sent_at).where(
-                OutboxRow.subject_type == "broadcast", OutboxRow.subject_id == str(broadcast_id)
-            )
+    rows = session.execute(
+        select(OutboxRow.attempt_key, OutboxRow.status, OutboxRow.sent_at).where(
+            OutboxRow.subject_type == "broadcast", OutboxRow.subject_id == str(broadcast_id)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     relays = {
         gid: (n, reach or 0)
         for gid, n, reach in session.execute(
             select(Relay.group_id, func.count(), func.sum(Relay.reach))
             .where(Relay.broadcast_id == broadcast_id)
             .group_by(Relay.group_id)
-        ).tuples()
+        )
     }
     names = {g.id: g.name for g in session.scalars(select(BroadcastGroup))}
     out = []

@@ -354,9 +354,7 @@ def apply_receipts(
                 select(p.provider_id, p.outbox_id).where(
                     p.channel == channel, p.provider_id.in_(wanted[start : start + 900])
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     matched = [r for r in receipts if r.provider_id in owners]
     if not matched:
@@ -385,7 +383,7 @@ def _settle(session: Session, outbox_ids: list[int], now: dt.datetime, audit: Au
             select(r.outbox_id, r.status, func.count())
             .where(r.outbox_id.in_(chunk))
             .group_by(r.outbox_id, r.status)
-        ).tuples():
+        ):
             counts.setdefault(oid, {})[status] = n
         rows.extend(
             session.execute(
