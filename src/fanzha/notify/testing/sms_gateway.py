@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ class GatewayState:
     invalid: set[str] = field(default_factory=set)
     undeliverable: set[str] = field(default_factory=set)
     fail_next: int = 0  # answer the next N requests with 503
+    delay: float = 0.0  # seconds per message (to slow a run down for crash tests)
+    handsets: dict[str, int] = field(default_factory=dict)  # number → messages sent to it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -84,6 +87,8 @@ class LocalSmsGateway:
     def _accept(self, message: dict[str, str]) -> dict[str, Any]:
         ref, to, text = message["client_ref"], message["to"], message["text"]
         state = self.state
+        if state.delay:
+            time.sleep(state.delay)
         if to in state.invalid or not to.isdigit():
             return {"client_ref": ref, "error": "invalid_number"}
         with state.lock:
@@ -98,6 +103,7 @@ class LocalSmsGateway:
             message_id = f"gw{len(state.accepted) + 1:08d}"
             state.accepted[ref] = message_id
             state.texts[ref] = text
+            state.handsets[to] = state.handsets.get(to, 0) + 1
             status = "FAILED" if to in state.undeliverable else "DELIVERED"
             state.reports[state.next_report] = {
                 "message_id": message_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import socketserver
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ class SmscState:
     """What the SMSC has seen (read by tests)."""
 
     accepted: dict[str, str] = field(default_factory=dict)  # client ref → message id
+    handsets: dict[str, int] = field(default_factory=dict)  # destination → parts sent to it
     parts: dict[str, codec.ShortMessage] = field(default_factory=dict)  # ref → part
     duplicates: int = 0
     submits: int = 0
@@ -97,6 +99,8 @@ class _Handler(socketserver.BaseRequestHandler):
         return True
 
     def _on_submit(self, pdu: codec.Pdu) -> None:
+        if self.server.delay:
+            time.sleep(self.server.delay)
         sm = codec.decode_sm(pdu.body)
         ref = sm.tlvs.get(codec.TLV_CLIENT_REF, b"").decode() or f"anon:{pdu.sequence}"
         state = self.server.state
@@ -117,6 +121,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 message_id = f"{len(state.accepted) + 1:010x}"
                 state.accepted[ref] = message_id
                 state.parts[ref] = sm
+                state.handsets[sm.destination] = state.handsets.get(sm.destination, 0) + 1
                 stat = "UNDELIV" if sm.destination in self.server.undeliverable else "DELIVRD"
                 state.final[message_id] = stat
                 state.queue.append((message_id, stat))
@@ -164,6 +169,7 @@ class LocalSmsc(socketserver.ThreadingTCPServer):
         self.state = SmscState()
         self.invalid: set[str] = set()
         self.undeliverable: set[str] = set()
+        self.delay = 0.0  # seconds per submit_sm (to slow a run down for crash tests)
 
     @property
     def port(self) -> int:
