@@ -78,12 +78,10 @@ class Dispatcher:
                 idempotent=channel.idempotent,
                 audit=self.audit,
             )
-            items, held = self._resolve(session, rows, limiter)
+            items, held, wait = self._resolve(session, rows, limiter)
             if held:
-                wait = dt.timedelta(
-                    seconds=max(1.0, limiter.wait_for(held[0].recipient) if limiter else 1.0)
-                )
-                outbox.release(session, held, self.clock() + wait)
+                until = self.clock() + dt.timedelta(seconds=max(1.0, wait))
+                outbox.release(session, held, until)
         counts.held += len(held)
         if not items:
             return
@@ -97,15 +95,17 @@ class Dispatcher:
 
     def _resolve(
         self, session: Session, rows: list[Claimed], limiter: RateLimiter | None
-    ) -> tuple[list[tuple[Claimed, Outgoing]], list[Claimed]]:
+    ) -> tuple[list[tuple[Claimed, Outgoing]], list[Claimed], float]:
         groups = _groups(session, rows)
         items: list[tuple[Claimed, Outgoing]] = []
         held: list[Claimed] = []
+        wait = 0.0
         for row in rows:
             group = groups.get(row.recipient)
             address = group.webhook_url if group else row.recipient
             if limiter is not None and not limiter.take_key(address):
                 held.append(row)
+                wait = max(wait, limiter.wait_for(address))
                 continue
             items.append(
                 (
@@ -115,7 +115,7 @@ class Dispatcher:
                     ),
                 )
             )
-        return items, held
+        return items, held, wait
 
     def _receipts(self, name: str, channel: OutboundChannel) -> int:
         receipts = channel.poll_receipts()
