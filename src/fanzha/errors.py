@@ -14,8 +14,11 @@
      │    ├── PermissionDeniedError
      │    └── ConflictError   optimistic-locking conflicts
      ├── EvaluationError      ground truth missing or inconsistent
- └── StreamError          the event stream (broker, consumer) cannot proceed
-      └── QueueFullError  too many events wait: intake answers 503, nothing is dropped
+     ├── StreamError          the event stream (broker, consumer) cannot proceed
+     │    └── QueueFullError  too many events wait: intake answers 503, nothing is dropped
+     └── NotifyError          an outreach channel failed
+          ├── RetryableSendError  try again later (timeout, throttled, 5xx, connection lost)
+          └── PermanentSendError  never retry (bad number, rejected content, bad credentials)
 
 Errors carry context attributes (file, row, column, rule id) so the CLI and the web layer
 can render one clear line.
@@ -89,3 +92,15 @@ class StreamError(FanzhaError):
 
 class QueueFullError(StreamError):
     """The event stream holds as many unconsumed events as allowed: retry later (503)."""
+
+
+class NotifyError(FanzhaError):
+    """An outreach channel (SMS, voice, chat robot, e-mail) failed."""
+
+
+class RetryableSendError(NotifyError):
+    """A send failed in a way that may succeed later (timeout, throttling, 5xx)."""
+
+
+class PermanentSendError(NotifyError):
+    """A send failed for good (invalid recipient, rejected content, bad credentials)."""

@@ -115,6 +115,18 @@ class Settings(BaseSettings):
     stream_dedupe_minutes: int = Field(
         60, ge=1, description="a resent event source id is recognised for this long"
     )
+    # --- outreach (notify channels, outbox dispatcher) ---
+    notify_channels_file: Path | None = Field(
+        None, description="JSON file of outreach channels (kinds, addresses, credentials, rates)"
+    )
+    notify_batch_size: int = Field(500, ge=1, le=5000, description="outbox rows claimed per pass")
+    notify_lease_seconds: float = Field(
+        60.0, gt=0, description="a 'sending' row older than this is reclaimed (crash recovery)"
+    )
+    notify_max_attempts: int = Field(5, ge=1, description="tries before an outbox row fails")
+    notify_retry_seconds: float = Field(
+        30.0, gt=0, description="first outbox retry delay (doubles per attempt, max 1 hour)"
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

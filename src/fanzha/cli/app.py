@@ -30,6 +30,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "volunteers": ("volunteers",),
     "publicity": ("publicity",),
     "stream": ("stream",),
+    "notify": ("notify",),
 }
 
 _state: dict[str, bool] = {"debug": False}

@@ -1,5 +1,6 @@
 """Imports every table module so that ``Base.metadata`` knows all tables (for Alembic)."""
 
+from fanzha.notify import models as notify_models
 from fanzha.workflow.action import models as action_models
 from fanzha.workflow.audit import models as audit_models
 from fanzha.workflow.campaign import models as campaign_models
@@ -19,6 +20,7 @@ __all__ = [
     "audit_models",
     "campaign_models",
     "case_models",
+    "notify_models",
     "outcome_models",
     "restriction_models",
     "retention_models",

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_publicity"
-down_revision = "0009_typed_warning"
+down_revision = "0010_notify"
 branch_labels = None
 depends_on = None
 

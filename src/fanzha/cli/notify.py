@@ -1,0 +1,259 @@
+"""`fanzha notify run|status|group|broadcast|relay|receipts`: outreach sends and groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import signal
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fanzha.cli.common import DatabaseOption, settings_with
+from fanzha.errors import ConfigError
+from fanzha.notify.outbox import AuditNote
+from fanzha.settings import Settings
+from fanzha.store.database import make_engine, session_factory, transaction, upgrade
+
+notify_app = typer.Typer(
+    help="Outreach: automated warnings and broadcast groups.", no_args_is_help=True
+)
+group_app = typer.Typer(help="Broadcast groups (school, grade, community).", no_args_is_help=True)
+notify_app.add_typer(group_app, name="group")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the notify commands to the app."""
+    app.add_typer(notify_app, name="notify")
+
+
+def _factory(settings: Settings) -> sessionmaker[Session]:
+    url = settings.effective_database_url
+    engine = make_engine(url)
+    upgrade(url)
+    return session_factory(engine)
+
+
+def audit_hook(session: Session, notes: Sequence[AuditNote]) -> None:
+    """Every send and receipt into the workflow's hash-chained audit log (same transaction)."""
+    if not notes:
+        return
+    from fanzha.workflow.audit.service import Entry, append_many
+
+    entries = [Entry("notify", n.action, n.object_type, n.object_id, n.at, n.detail) for n in notes]
+    append_many(session=session, entries=entries)
+
+
+def _now(settings: Settings) -> dt.datetime:
+    from fanzha.workflow.clock import local_now
+
+    return local_now(settings.timezone)
+
+
+@notify_app.command("run")
+def run(
+    forever: Annotated[
+        bool, typer.Option("--forever", help="keep running (until SIGTERM)")
+    ] = False,
+    receipt_wait: Annotated[
+        float, typer.Option(help="with --until-idle: stop after this long with nothing moving")
+    ] = 30.0,
+    channels_file: Annotated[
+        Path | None, typer.Option(help="channels JSON (default FANZHA_NOTIFY_CHANNELS_FILE)")
+    ] = None,
+    no_audit: Annotated[bool, typer.Option("--no-audit", help="benchmarks only")] = False,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Send the outbox: claim due rows, send with retries and rate limits, record receipts."""
+    from fanzha.notify import config, outbox
+    from fanzha.notify.dispatcher import Dispatcher
+
+    settings = settings_with(None, database_url)
+    path = channels_file or settings.notify_channels_file
+    if path is None:
+        raise ConfigError("no channels: set FANZHA_NOTIFY_CHANNELS_FILE or --channels-file")
+    channels, limiters = config.build(config.load_specs(path))
+    dispatcher = Dispatcher(
+        _factory(settings),
+        channels,
+        limiters,
+        audit=outbox.no_audit if no_audit else audit_hook,
+        batch_size=settings.notify_batch_size,
+        lease=dt.timedelta(seconds=settings.notify_lease_seconds),
+        policy=outbox.RetryPolicy(settings.notify_max_attempts, settings.notify_retry_seconds),
+        clock=lambda: _now(settings),
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        counts = dispatcher.run(until_idle=not forever, stop=stop, receipt_wait=receipt_wait)
+    finally:
+        dispatcher.close()
+    typer.echo(
+        f"sent {counts.sent}, retry {counts.retry}, failed {counts.failed}, "
+        f"held {counts.held}, receipts {counts.receipts}"
+    )
+
+
+@notify_app.command("status")
+def status(database_url: str | None = DatabaseOption) -> None:
+    """Outbox rows per channel and status."""
+    from fanzha.notify.models import OutboxRow
+
+    settings = settings_with(None, database_url)
+    with _factory(settings)() as session:
+        rows = session.execute(
+            select(OutboxRow.channel, OutboxRow.status, func.count())
+            .group_by(OutboxRow.channel, OutboxRow.status)
+            .order_by(OutboxRow.channel, OutboxRow.status)
+        )
+        for channel, state, count in rows:
+            typer.echo(f"  {channel:<12} {state:<10} {count:>10,}")
+
+
+@group_app.command("add")
+def group_add(
+    name: Annotated[str, typer.Option(help="unique group name")],
+    area: Annotated[str, typer.Option(help="district or street code")],
+    audience: Annotated[str, typer.Option(help="teachers, parents or residents")],
+    robot: Annotated[str, typer.Option(help="wecom or dingtalk")],
+    webhook: Annotated[str, typer.Option(help="the robot's webhook URL")],
+    secret: Annotated[str | None, typer.Option(help="DingTalk signing secret")] = None,
+    school: Annotated[str | None, typer.Option()] = None,
+    grade: Annotated[str | None, typer.Option()] = None,
+    community: Annotated[str | None, typer.Option()] = None,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Register a group bound to a chat-robot webhook."""
+    from fanzha.notify import broadcast
+
+    settings = settings_with(None, database_url)
+    spec = broadcast.GroupSpec(
+        name, area, audience, robot, webhook, secret, school, grade, community
+    )
+    with transaction(_factory(settings)) as session:
+        group = broadcast.add_group(session, spec, _now(settings))
+        typer.echo(f"group {group.id} {group.name}")
+
+
+@group_app.command("list")
+def group_list(
+    area: Annotated[str | None, typer.Option()] = None,
+    audience: Annotated[str | None, typer.Option()] = None,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Active groups (webhooks not shown: they hold the robot's key)."""
+    from fanzha.notify import broadcast
+
+    settings = settings_with(None, database_url)
+    with _factory(settings)() as session:
+        for g in broadcast.groups(session, area=area, audience=audience):
+            where = " / ".join(x for x in (g.school, g.grade, g.community) if x)
+            typer.echo(
+                f"  {g.id:>5} {g.name:<30} {g.area:<10} {g.audience:<9} {g.robot:<8} {where}"
+            )
+
+
+@notify_app.command("broadcast")
+def push(
+    fraud_type: Annotated[str, typer.Option(help="fraud type code or Chinese name")],
+    area: Annotated[str, typer.Option(help="district or street code")],
+    audience: Annotated[str, typer.Option(help="teachers, parents or residents")],
+    kind: Annotated[str, typer.Option(help="warning or script_alert")] = "script_alert",
+    script: Annotated[str | None, typer.Option(help="the new script (no numbers/links)")] = None,
+    warning_id: Annotated[int | None, typer.Option()] = None,
+    school: Annotated[str | None, typer.Option()] = None,
+    grade: Annotated[str | None, typer.Option()] = None,
+    community: Annotated[str | None, typer.Option()] = None,
+    language: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Queue an alert to every matching group (sent by `fanzha notify run`; audited)."""
+    from fanzha.core import fraud_types
+    from fanzha.notify import broadcast
+
+    try:
+        code = fraud_types.parse(fraud_type)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    settings = settings_with(None, database_url)
+    actor = f"cli:{getpass.getuser()}"
+    request = broadcast.PushRequest(
+        kind, code, area, audience, actor, language, script, warning_id, school, grade, community
+    )
+    now = _now(settings)
+    with transaction(_factory(settings)) as session:
+        item, count = broadcast.push(session, request, now)
+        audit_hook(
+            session,
+            [
+                AuditNote(
+                    "notify.broadcast",
+                    "broadcast",
+                    str(item.id),
+                    now,
+                    {
+                        "actor": actor,
+                        "area": area,
+                        "audience": audience,
+                        "groups": count,
+                        "kind": kind,
+                        "fraud_type": code,
+                    },
+                )
+            ],
+        )
+    typer.echo(f"broadcast {item.id}: queued to {count} groups")
+
+
+@notify_app.command("relay")
+def relay(
+    broadcast_id: Annotated[int, typer.Option("--broadcast")],
+    group_id: Annotated[int, typer.Option("--group")],
+    by: Annotated[str, typer.Option(help="who relayed it (role and name)")],
+    reach: Annotated[int | None, typer.Option(help="people it was passed to")] = None,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Record that someone in a group passed a broadcast on."""
+    from fanzha.notify import broadcast
+
+    settings = settings_with(None, database_url)
+    now = _now(settings)
+    with transaction(_factory(settings)) as session:
+        row = broadcast.relay(session, broadcast_id, group_id, by, reach, now)
+        audit_hook(
+            session,
+            [
+                AuditNote(
+                    "notify.relay",
+                    "broadcast",
+                    str(broadcast_id),
+                    now,
+                    {"group": group_id, "relay": row.id, "reach": reach},
+                )
+            ],
+        )
+    typer.echo(f"relay recorded for broadcast {broadcast_id}, group {group_id}")
+
+
+@notify_app.command("receipts")
+def receipts(
+    broadcast_id: Annotated[int, typer.Argument()],
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Per-group receipts and relays of a broadcast."""
+    from fanzha.notify import broadcast
+
+    settings = settings_with(None, database_url)
+    with _factory(settings)() as session:
+        for r in broadcast.receipts(session, broadcast_id):
+            sent = f"{r.sent_at:%Y-%m-%d %H:%M}" if r.sent_at else "-"
+            typer.echo(
+                f"  {r.group_id:>5} {r.group:<30} {r.status:<9} {sent:<16} "
+                f"relayed {r.relays} (reach {r.reach})"
+            )

@@ -1,0 +1,204 @@
+"""Broadcast groups: teacher/parent groups of schools and grades, community groups.
+
+A group is bound to one chat-robot webhook (WeCom or DingTalk). :func:`push` sends a key
+warning or a new-scam-script alert to the active groups of an area (and audience, school,
+grade or community): one outbox row per group, so each group has its own receipt.
+:func:`relay` records who (a teacher, a grid worker) passed the alert on, and to how many.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fanzha.errors import ConflictError, NotFoundError, WorkflowError
+from fanzha.notify import outbox, templates
+from fanzha.notify.models import Broadcast, BroadcastGroup, OutboxRow, Relay
+
+AUDIENCES = ("teachers", "parents", "residents")
+ROBOTS = ("wecom", "dingtalk")
+KINDS = ("warning", "script_alert")
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A group to register."""
+
+    name: str
+    area: str
+    audience: str
+    robot: str
+    webhook_url: str
+    secret: str | None = None
+    school: str | None = None
+    grade: str | None = None
+    community: str | None = None
+
+
+def add_group(session: Session, spec: GroupSpec, now: dt.datetime) -> BroadcastGroup:
+    """Register a group (its name is unique)."""
+    if spec.audience not in AUDIENCES:
+        raise WorkflowError("unknown audience", audience=spec.audience)
+    if spec.robot not in ROBOTS:
+        raise WorkflowError("unknown robot kind", robot=spec.robot)
+    if not spec.webhook_url.startswith(("http://", "https://")):
+        raise WorkflowError("the webhook must be an http(s) URL")
+    if spec.robot == "dingtalk" and not spec.secret:
+        raise WorkflowError("a DingTalk robot needs its signing secret")
+    if session.scalar(select(BroadcastGroup.id).where(BroadcastGroup.name == spec.name)):
+        raise ConflictError("a group of that name exists", name=spec.name)
+    group = BroadcastGroup(**spec.__dict__, active=True, created_at=now)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def groups(
+    session: Session,
+    *,
+    area: str | None = None,
+    audience: str | None = None,
+    school: str | None = None,
+    grade: str | None = None,
+    community: str | None = None,
+) -> list[BroadcastGroup]:
+    """Active groups matching every given criterion."""
+    query = select(BroadcastGroup).where(BroadcastGroup.active.is_(True))
+    for column, value in (
+        (BroadcastGroup.area, area),
+        (BroadcastGroup.audience, audience),
+        (BroadcastGroup.school, school),
+        (BroadcastGroup.grade, grade),
+        (BroadcastGroup.community, community),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return list(session.scalars(query.order_by(BroadcastGroup.id)))
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """What to push, and to whom."""
+
+    kind: str
+    fraud_type: str
+    area: str
+    audience: str
+    created_by: str
+    language: str = "zh"
+    script: str | None = None  # the new script, in the officer's words (checked: no numbers)
+    warning_id: int | None = None
+    school: str | None = None
+    grade: str | None = None
+    community: str | None = None
+
+
+def push(session: Session, request: PushRequest, now: dt.datetime) -> tuple[Broadcast, int]:
+    """Create a broadcast and queue it to every matching group; (broadcast, groups queued)."""
+    if request.kind not in KINDS:
+        raise WorkflowError("unknown broadcast kind", kind=request.kind)
+    targets = groups(
+        session,
+        area=request.area,
+        audience=request.audience,
+        school=request.school,
+        grade=request.grade,
+        community=request.community,
+    )
+    if not targets:
+        raise NotFoundError("no active group matches", area=request.area, audience=request.audience)
+    text = templates.render(request.fraud_type, "group", request.language, script=request.script)
+    broadcast = Broadcast(
+        kind=request.kind,
+        fraud_type=request.fraud_type,
+        warning_id=request.warning_id,
+        area=request.area,
+        audience=request.audience,
+        language=request.language,
+        title=text.title,
+        body=text.body,
+        created_by=request.created_by,
+        created_at=now,
+    )
+    session.add(broadcast)
+    session.flush()
+    intents = [
+        outbox.Intent(
+            "broadcast",
+            str(broadcast.id),
+            g.robot,
+            f"group:{g.id}",
+            f"group:{g.id}",
+            text.title,
+            text.body,
+            request.language,
+            text.template,
+        )
+        for g in targets
+    ]
+    outbox.enqueue(session, intents, now)
+    return broadcast, len(intents)
+
+
+def relay(
+    session: Session,
+    broadcast_id: int,
+    group_id: int,
+    relayed_by: str,
+    reach: int | None,
+    now: dt.datetime,
+) -> Relay:
+    """Record that ``relayed_by`` passed the broadcast on in (or from) a group."""
+    if session.get(Broadcast, broadcast_id) is None:
+        raise NotFoundError("no such broadcast", broadcast=broadcast_id)
+    if session.get(BroadcastGroup, group_id) is None:
+        raise NotFoundError("no such group", group=group_id)
+    row = Relay(
+        broadcast_id=broadcast_id, group_id=group_id, relayed_by=relayed_by, reach=reach, at=now
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:
+        raise ConflictError("relay already recorded", by=relayed_by) from exc
+    return row
+
+
+@dataclass(frozen=True)
+class GroupReceipt:
+    """One group's state for a broadcast."""
+
+    group_id: int
+    group: str
+    status: str
+    sent_at: dt.datetime | None
+    relays: int
+    reach: int
+
+
+def receipts(session: Session, broadcast_id: int) -> list[GroupReceipt]:
+    """Per-group receipts and relays of a broadcast."""
+    rows = session.execute(
+        select(OutboxRow.attempt_key, OutboxRow.status, OutboxRow.sent_at).where(
+            OutboxRow.subject_type == "broadcast", OutboxRow.subject_id == str(broadcast_id)
+        )
+    ).all()
+    relays = {
+        gid: (n, reach or 0)
+        for gid, n, reach in session.execute(
+            select(Relay.group_id, func.count(), func.sum(Relay.reach))
+            .where(Relay.broadcast_id == broadcast_id)
+            .group_by(Relay.group_id)
+        )
+    }
+    names = {g.id: g.name for g in session.scalars(select(BroadcastGroup))}
+    out = []
+    for key, status, sent_at in rows:
+        gid = int(key.removeprefix("group:"))
+        count, reach = relays.get(gid, (0, 0))
+        out.append(GroupReceipt(gid, names.get(gid, "?"), status, sent_at, count, reach))
+    return sorted(out, key=lambda r: r.group_id)
