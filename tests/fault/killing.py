@@ -9,6 +9,7 @@ code): the clean run is timed first and the delays cover it, start-up and migrat
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -36,9 +37,7 @@ TIMEOUT_S = 240.0
 def trials(default: int, slow: int) -> list[object]:
     """Trial numbers: ``default`` in the default run, up to ``slow`` more marked slow."""
     fast = [pytest.param(n, id=f"kill{n}") for n in range(default)]
-    heavy = [
-        pytest.param(n, id=f"kill{n}", marks=pytest.mark.slow) for n in range(default, slow)
-    ]
+    heavy = [pytest.param(n, id=f"kill{n}", marks=pytest.mark.slow) for n in range(default, slow)]
     return [*fast, *heavy]
 
 
@@ -90,11 +89,20 @@ def timed(site: Site, args: list[str]) -> float:
     return time.monotonic() - start
 
 
-def run_killed(site: Site, args: list[str], delay: float) -> bool:
-    """Start the CLI and SIGKILL it after ``delay`` s; False if it had finished by then."""
+def run_killed(site: Site, args: list[str], delay: float, after: Path | None = None) -> bool:
+    """Start the CLI and SIGKILL it ``delay`` s after it started — or, with ``after``, after
+    that file appeared (e.g. the SQLite store, to aim at the writes); False if it had finished
+    by then."""
     proc = subprocess.Popen(
         command(args), env=site.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    return kill_after(proc, delay, after)
+
+
+def kill_after(proc: subprocess.Popen[bytes], delay: float, after: Path | None = None) -> bool:
+    """SIGKILL ``proc`` ``delay`` s from now (or from when ``after`` appears)."""
+    while after is not None and not after.exists() and proc.poll() is None:
+        time.sleep(0.005)
     try:
         proc.wait(timeout=delay)
         return False
@@ -102,6 +110,29 @@ def run_killed(site: Site, args: list[str], delay: float) -> bool:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         return True
+
+
+def store_file(site: Site) -> Path:
+    """The file of a SQLite site's workflow store."""
+    return Path(make_url(site.db_url).database or "")
+
+
+def timed_after(site: Site, args: list[str], after: Path) -> tuple[float, float]:
+    """Run the CLI to completion: (seconds in all, seconds after ``after`` appeared)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        command(args), env=site.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    seen = None
+    while proc.poll() is None:
+        if seen is None and after.exists():
+            seen = time.monotonic()
+        time.sleep(0.005)
+    end = time.monotonic()
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        raise AssertionError(f"fanzha {' '.join(args)} failed: {err.decode()}")
+    return end - start, end - (seen or start)
 
 
 def rows(db_url: str, sql: str) -> list[tuple[object, ...]]:
@@ -213,3 +244,48 @@ def record(test: str, trial: int, delay: float, killed: bool, state: str) -> Non
     line = {"test": test, "trial": trial, "delay": round(delay, 3), "killed": killed}
     with open(log, "a", encoding="utf-8") as out:
         out.write(json.dumps({**line, "state": state}) + "\n")
+
+
+CASE_HEADER = (
+    "case_no,reported_at,occurred_at,phone,fraud_type,loss,solved,arrests,"
+    "bank,account,paid,paid_at,stop_at,stopped"
+)
+
+
+def case_rows(n_cases: int, seed: int) -> list[str]:
+    """CSV lines (no header) of ``n_cases`` cases of one to three accounts; about one case in
+    twenty has a bad row (an unreadable time), which the importer quarantines."""
+    rng = random.Random(seed)
+    lines = []
+    for n in range(n_cases):
+        day = 1 + n % 28
+        reported = f"2026-10-{day:02d} {8 + n % 12:02d}:{n % 60:02d}"
+        accounts = rng.randint(1, 3)
+        paid = [rng.randint(1, 500) * 100 for _ in range(accounts)]
+        for a in range(accounts):
+            when = reported if a or n % 20 else "not a time"
+            stop = f"2026-10-{day:02d} 21:{a:02d}"
+            lines.append(
+                f"K{seed:03d}{n:06d},{when},,1390{n:07d},刷单返利,{sum(paid) + 50},"
+                f"否,0,示例银行,6222{n:08d}{a:04d},{paid[a]},{reported},{stop},{paid[a] // 2}"
+            )
+    return lines
+
+
+def write_cases(path: Path, n_cases: int, seed: int) -> int:
+    """A cases CSV (see :func:`case_rows`); the number of data rows."""
+    lines = case_rows(n_cases, seed)
+    path.write_text(CASE_HEADER + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def plain(value: object) -> str:
+    """A stored value as text that is the same on SQLite and PostgreSQL (times to seconds)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in " T":
+        try:
+            return dt.datetime.fromisoformat(value).isoformat(sep=" ", timespec="seconds")
+        except ValueError:
+            return value
+    return str(value)
