@@ -213,17 +213,23 @@ def drop_postgres_db(admin: str, url: str) -> None:
     _admin(admin, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_city(base: Path) -> Path:
     """A small simulated city, loaded into an event store (the data directory to copy)."""
-    base = tmp_path_factory.mktemp("city")
     site = Site(base / "var", f"sqlite:///{base / 'unused.db'}")
     sim = base / "sim"
-    run(
-        site,
-        ["simulate", "--residents", "4000", "--days", "2", "--seed", "3"]
-        + ["--fraud-multiplier", "4", "--out", str(sim)],
-    )
+    args = [
+        "simulate",
+        "--residents",
+        "4000",
+        "--days",
+        "2",
+        "--seed",
+        "3",
+        "--fraud-multiplier",
+        "4",
+        "--out",
+    ]
+    run(site, [*args, str(sim)])
     run(site, ["load", str(sim)])
     return site.data_dir
 
@@ -242,7 +248,7 @@ def record(test: str, trial: int, delay: float, killed: bool, state: str) -> Non
     if not log:
         return
     line = {"test": test, "trial": trial, "delay": round(delay, 3), "killed": killed}
-    with open(log, "a", encoding="utf-8") as out:
+    with Path(log).open("a", encoding="utf-8") as out:
         out.write(json.dumps({**line, "state": state}) + "\n")
 
 

@@ -21,7 +21,7 @@ from fanzha.store.database import alembic_config
 from tests.fault.killing import (
     Site,
     assert_audit_verifies,
-    city,  # noqa: F401 - fixture
+    build_city,
     copy_data,
     copy_sqlite,
     delay_of,
@@ -67,6 +67,11 @@ def state_of(site: Site) -> str:
     if version != [(HEAD,)]:
         return f"store at {version}"
     return "warnings written" if warnings_of(site) else "at head, no warnings"
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_city(tmp_path_factory.mktemp("city"))
 
 
 @pytest.fixture(scope="module")
