@@ -58,7 +58,12 @@ def test_user_flows_api_key_refuses_unknown_scopes(desk: Desk, admin: Principal)
         )
     with desk.factory.begin() as s:
         key, secret = user_flows.issue_api_key(
-            session=s, principal=admin, name=" bank ", scopes=["leads:write"], station_code=None, now=NOW
+            session=s,
+            principal=admin,
+            name=" bank ",
+            scopes=["leads:write"],
+            station_code=None,
+            now=NOW,
         )
     assert key.name == "bank" and secret.startswith("fz_")
 
