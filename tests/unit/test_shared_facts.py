@@ -42,3 +42,14 @@ def test_shared_statuses_and_signal_kinds_have_desk_labels() -> None:
     for lang in ("zh", "en"):
         t = translator(lang)
         assert [k for k in kinds if t(f"signal.{k}") == k] == [], lang
+
+
+def test_shared_reason_fields_known_to_retention_and_migration() -> None:
+    import importlib
+
+    from fanzha.core.warning_record import Reason
+    from fanzha.workflow.retention.scrub import REASON_KEPT
+
+    migration = importlib.import_module("fanzha.store.migrations.versions.0009_typed_warning")
+    assert set(REASON_KEPT) < set(Reason.model_fields)
+    assert set(migration.REASON_FIELDS) <= set(Reason.model_fields)  # 0009 output still reads
