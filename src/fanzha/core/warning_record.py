@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CLOSED_STATUSES",
+    "LEAD_RULES_VERSION",
     "OPEN_STATUSES",
+    "SIM_RULES_VERSION",
     "LevelStep",
     "MatchedBy",
     "Reason",
@@ -36,6 +38,9 @@ __all__ = [
 ]
 
 MatchedBy = Literal["phone", "id_number"]
+# ``rules_version`` of warnings no detection run produced (detection records its rules file's).
+LEAD_RULES_VERSION = "lead"  # entered at the desk or pushed by a partner
+SIM_RULES_VERSION = "sim-history"  # the simulated desk history (``fanzha.sim.history``)
 
 
 class WarningStatus(StrEnum):

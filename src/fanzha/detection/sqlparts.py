@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from fanzha.core.phone import VIRTUAL_PREFIXES
+
 # A phone key is E.164 digits as an integer; these expressions classify it in SQL.
 INTERNATIONAL = "(substr(CAST({col} AS VARCHAR), 1, 2) <> '86')"
+_VIRTUAL_KEYS = ", ".join(f"86{p}" for p in sorted(VIRTUAL_PREFIXES))  # core.phone's ranges
 VIRTUAL = (
-    "(CAST(floor({col} / 100000000) AS BIGINT) IN (86162, 86165, 86167, 86170, 86171) "
+    f"(CAST(floor({{col}} / 100000000) AS BIGINT) IN ({_VIRTUAL_KEYS}) "
     "AND {col} BETWEEN 8610000000000 AND 8619999999999)"
 )
 

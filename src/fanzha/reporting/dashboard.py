@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, cast, extract, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.core.warning_record import SIM_RULES_VERSION
 from fanzha.reporting import metrics, periods
 from fanzha.reporting.config import MetricsConfig
 from fanzha.reporting.figures import Filters, Rate, Row, Summary
@@ -36,7 +37,6 @@ from fanzha.workflow.warning.models import EarlyWarning
 logger = logging.getLogger(__name__)
 CHOICES = ("this_month", "last_month", "this_year", "custom")
 BREAKDOWNS = {"type": "fraud_type", "source": "source", "level": "level"}
-SIM_RULES_VERSION = "sim-history"  # what fanzha.sim.history marks its warnings with
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text
 
+from fanzha.core.warning_record import SIM_RULES_VERSION
 from fanzha.errors import ConflictError
 from fanzha.sim import history_draws as draws
 from fanzha.sim.history_cases import CaseRows, draw_cases
@@ -35,7 +36,6 @@ from fanzha.workflow.outcome.models import CATEGORIES, Category, Outcome
 from fanzha.workflow.station.models import Community, Station
 from fanzha.workflow.warning.models import EarlyWarning, LevelStep, Reason, WarningStatus
 
-SIM_RULES_VERSION = "sim-history"
 SIM_ENGINE = "sim"
 SIM_CASE_SOURCE = "sim"
 CHUNK = 10_000

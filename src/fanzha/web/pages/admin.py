@@ -12,9 +12,10 @@ from fanzha.errors import NotFoundError, WorkflowError
 from fanzha.web.deps import Csrf, Db, Now, PagePrincipal
 from fanzha.web.render import render
 from fanzha.workflow.audit import service as audit
-from fanzha.workflow.clock import utc_now
-from fanzha.workflow.roles import SCOPES, Permission, Principal, Role
+from fanzha.workflow.roles import SCOPES, Permission, Role
+from fanzha.workflow.station import flows as station_flows
 from fanzha.workflow.station import service as stations
+from fanzha.workflow.user import flows as user_flows
 from fanzha.workflow.user import service as users
 from fanzha.workflow.user.models import UserCreate
 
@@ -38,18 +39,6 @@ def _users_page(
     return render(request, "admin_users.html", {**context, **(extra or {})}, status_code)
 
 
-def _audit(db: Db, who: Principal, now: Now, action: str, obj: str, detail: dict[str, Any]) -> None:
-    audit.append(
-        session=db,
-        actor=who.label,
-        action=action,
-        object_type="admin",
-        object_id=obj,
-        at=now,
-        detail=detail,
-    )
-
-
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, db: Db, who: PagePrincipal) -> Response:
     """Users and API keys."""
@@ -71,7 +60,7 @@ def create_user(
     station_code: Field = "",
 ) -> Response:
     """Add a user."""
-    who.require(Permission.ADMIN_USERS)
+    who.require(Permission.ADMIN_USERS)  # 403 here, not a form error below
     form = {
         "username": username,
         "display_name": display_name,
@@ -86,8 +75,7 @@ def create_user(
             password=password,
             station_code=station_code or None,
         )
-        user = users.create(session=db, data=data)
-        _audit(db, who, now, "user.create", str(user.id), {"username": username, "role": role})
+        user_flows.create_user(session=db, principal=who, data=data, now=now)
         db.commit()
     except (WorkflowError, ValidationError, ValueError) as exc:
         db.rollback()
@@ -106,18 +94,9 @@ def update_user(
     password: Field = "",
 ) -> Response:
     """Toggle active / on duty, or set a new password (ends the user's sessions)."""
-    who.require(Permission.ADMIN_USERS)
-    user = users.get(session=db, user_id=user_id)
-    if op == "toggle_active":
-        user.active = not user.active
-        user.auth_epoch += 1
-    elif op == "toggle_duty":
-        user.on_duty = not user.on_duty
-    elif op == "password":
-        users.set_password(session=db, user_id=user_id, password=password)
-    else:
-        raise WorkflowError("unknown operation", op=op)
-    _audit(db, who, now, f"user.{op}", str(user_id), {"username": user.username})
+    user_flows.update_user(
+        session=db, principal=who, user_id=user_id, op=op, now=now, password=password
+    )
     db.commit()
     return RedirectResponse("/admin/users?msg=saved", status_code=303)
 
@@ -133,24 +112,28 @@ async def create_api_key(
     station_code: Field = "",
 ) -> Response:
     """Issue a partner API key; the secret is shown once."""
-    who.require(Permission.ADMIN_USERS)
-    scopes = [s for s in (await request.form()).getlist("scopes") if s in SCOPES]
-    if not scopes or not name.strip():
-        return _users_page(request, db, {"error": "name and at least one scope"}, 422)
-    key, secret = users.create_api_key(
-        session=db, name=name.strip(), scopes=scopes, station_code=station_code or None
-    )
-    _audit(db, who, now, "apikey.create", str(key.id), {"name": key.name, "scopes": scopes})
-    db.commit()
-    return _users_page(request, db, {"secret": secret})
+    who.require(Permission.ADMIN_USERS)  # 403 here, not a form error below
+    scopes = [str(s) for s in (await request.form()).getlist("scopes")]
+    try:
+        issued = user_flows.issue_api_key(
+            session=db,
+            principal=who,
+            name=name,
+            scopes=scopes,
+            station_code=station_code or None,
+            now=now,
+        )
+        db.commit()
+    except WorkflowError as exc:
+        db.rollback()
+        return _users_page(request, db, {"error": exc.message}, 422)
+    return _users_page(request, db, {"secret": issued[1]})
 
 
 @router.post("/api-keys/{key_id}/revoke")
 def revoke_api_key(db: Db, who: PagePrincipal, now: Now, _: Csrf, key_id: int) -> Response:
     """Revoke a partner's API key: refused (401) from the next request on."""
-    who.require(Permission.ADMIN_USERS)
-    key = users.revoke_api_key(session=db, key_id=key_id, by=who.label, now=utc_now())
-    _audit(db, who, now, "apikey.revoke", str(key.id), {"name": key.name, "prefix": key.prefix})
+    user_flows.revoke_api_key(session=db, principal=who, key_id=key_id, now=now)
     db.commit()
     return RedirectResponse("/admin/users?msg=saved", status_code=303)
 
@@ -185,25 +168,16 @@ def update_station(
     name: Field = "",
 ) -> Response:
     """Rename (``op=rename``), deactivate or reactivate (``op=deactivate|activate``) a station."""
-    who.require(Permission.ADMIN_STATIONS)
+    who.require(Permission.ADMIN_STATIONS)  # 403 here, not a form error below
     try:
-        detail = _change_station(db, code, op, name)
-        _audit(db, who, now, f"station.{op}", code, detail)
+        station_flows.change_station(
+            session=db, principal=who, code=code, op=op, name=name, now=now
+        )
         db.commit()
     except WorkflowError as exc:
         db.rollback()
         return _stations_page(request, db, str(exc), 404 if isinstance(exc, NotFoundError) else 409)
     return RedirectResponse("/admin/stations?msg=saved", status_code=303)
-
-
-def _change_station(db: Db, code: str, op: str, name: str) -> dict[str, Any]:
-    if op == "rename":
-        before = stations.get(session=db, code=code).name
-        return {"from": before, "to": stations.rename(session=db, code=code, name=name).name}
-    if op in ("deactivate", "activate"):
-        stations.set_active(session=db, code=code, active=op == "activate")
-        return {"active": op == "activate"}
-    raise WorkflowError("unknown operation", op=op)
 
 
 @router.post("/communities/{community}")
@@ -217,12 +191,11 @@ def move_community(
     to_station: Field,
 ) -> Response:
     """Give a community to another station (new warnings route there; open ones stay)."""
-    who.require(Permission.ADMIN_STATIONS)
+    who.require(Permission.ADMIN_STATIONS)  # 403 here, not a form error below
     try:
-        before, after = stations.move_community(
-            session=db, community=community, to_station=to_station
+        station_flows.move_community(
+            session=db, principal=who, community=community, to_station=to_station, now=now
         )
-        _audit(db, who, now, "community.move", community, {"from": before, "to": after})
         db.commit()
     except WorkflowError as exc:
         db.rollback()
@@ -241,10 +214,9 @@ def create_station(
     name: Field,
 ) -> Response:
     """Add a station."""
-    who.require(Permission.ADMIN_STATIONS)
+    who.require(Permission.ADMIN_STATIONS)  # 403 here, not a form error below
     try:
-        stations.create(session=db, code=code.strip(), name=name.strip())
-        _audit(db, who, now, "station.create", code, {"name": name})
+        station_flows.create_station(session=db, principal=who, code=code, name=name, now=now)
         db.commit()
     except WorkflowError as exc:
         db.rollback()

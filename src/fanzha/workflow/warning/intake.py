@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.core import fraud_types, idcard, phone
 from fanzha.core.levels import Level
+from fanzha.core.warning_record import LEAD_RULES_VERSION
 from fanzha.errors import WorkflowError
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.roles import Permission, Principal
@@ -69,7 +70,7 @@ def create(
         score=0.0,
         reasons=[_reason(data, fraud_type, now, match)],
         n_signals=1,
-        rules_version="lead",
+        rules_version=LEAD_RULES_VERSION,
         engine="desk",
         source=data.source,
         status=WarningStatus.NEW,
