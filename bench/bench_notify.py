@@ -38,9 +38,11 @@ def throughput(total: int, audit: bool) -> None:
             rig.stop()
     if process.returncode:
         raise SystemExit(err)
-    print(f"throughput ({'audited' if audit else 'no audit'}): {total:,} SMS in {elapsed:.1f} s"
-          f" = {total / elapsed:,.0f}/s (process start and receipt wait included); "
-          f"load {_load()}")
+    print(
+        f"throughput ({'audited' if audit else 'no audit'}): {total:,} SMS in {elapsed:.1f} s"
+        f" = {total / elapsed:,.0f}/s (process start and receipt wait included); "
+        f"load {_load()}"
+    )
     print(f"  {result}")
 
 
@@ -62,10 +64,12 @@ def crash_run(total: int, kill_at: float) -> None:
         raise SystemExit(err)
     lost = total - result["statuses"].get("delivered", 0)
     twice = result["smpp_sent_twice"] + result["http_sent_twice"]
-    print(f"crash: SIGKILL after {killed:.1f} s with {left} rows in 'sending'; all done after "
-          f"{elapsed:.1f} s; lost {lost}, sent twice {twice}, resends detected "
-          f"{result['smpp_resends_detected'] + result['http_resends_detected']}, receipts "
-          f"{result['receipts']:,}; load {_load()}")
+    print(
+        f"crash: SIGKILL after {killed:.1f} s with {left} rows in 'sending'; all done after "
+        f"{elapsed:.1f} s; lost {lost}, sent twice {twice}, resends detected "
+        f"{result['smpp_resends_detected'] + result['http_resends_detected']}, receipts "
+        f"{result['receipts']:,}; load {_load()}"
+    )
     print(f"  {result}")
 
 

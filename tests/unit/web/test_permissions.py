@@ -70,6 +70,7 @@ ACTIONS: dict[str, tuple[Permission, Do]] = {
 }
 ROLES = [name for name in ROLE_USERS if name != "officer2"]
 
+
 def _s1_case(b: Browser) -> int:
     """A case of station S1 (the station officer's), inserted directly."""
     import datetime as dt
@@ -91,7 +92,6 @@ def _s1_case(b: Browser) -> int:
         s.add(case)
         s.flush()
         return case.id
-
 
 
 @pytest.mark.parametrize("user", ROLES)
