@@ -282,3 +282,40 @@ def test_outbox_logs_hold_no_phone_numbers(
     assert caplog.records and not any("1380000" in r.getMessage() for r in caplog.records)
     assert mask_phone("13800001234") == "138****1234"
     assert mask_phone("wang@station.example") == "w***@station.example"
+
+
+def test_outbox_voice_contact_ends_with_the_call_outcome(factory: sessionmaker[Session]) -> None:
+    from fanzha.notify.testing.voice_robot import LocalVoiceRobot
+
+    robot = LocalVoiceRobot("cb").start()
+    channels, limiters = config.build(
+        {
+            "voice": {
+                "kind": "voice",
+                "url": robot.url,
+                "token": "voice-token",
+                "callback_secret": "cb",
+            }
+        }
+    )
+    with transaction(factory) as s:
+        for wid, phone in ((1, "13700000001"), (2, "13700000008")):
+            service.request_contact(
+                s,
+                warning_id=wid,
+                fraud_type="impersonate_police",
+                recipient=phone,
+                channel="voice",
+                form="voice",
+                now=T0,
+            )
+    dispatcher = Dispatcher(factory, channels, limiters, audit=audit_hook)
+    try:
+        dispatcher.run(receipt_wait=5)
+    finally:
+        dispatcher.close()
+        robot.stop()
+    with factory() as s:
+        assert [c.status for c in service.contact_states(s, 1)] == ["confirmed"]
+        assert [c.status for c in service.contact_states(s, 2)] == ["no_answer"]
+    assert "请按1确认" in next(iter(robot.state.scripts.values()))
