@@ -21,7 +21,7 @@ def test_notify_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_path
         assert left_sending > 0, "the kill did not land mid-batch"
         rig.smsc.delay = rig.gateway.state.delay = 0.0
         second = crash.spawn(rig, tmp_path, batch=200)
-        _out, err = second.communicate(timeout=180)
+        _, err = second.communicate(timeout=180)
         assert second.returncode == 0, err
         result = crash.verify(rig)
     finally:

@@ -11,7 +11,10 @@
      "dingtalk": {"kind": "dingtalk", "per_robot_per_minute": 20},
      "email": {"kind": "smtp", "host": "mail.example", "port": 587, "sender": "…"}}
 
-The file holds credentials: keep it outside the repository, readable by the service only.
+``"provider_dedupes": false`` marks an SMS or voice provider that does not detect a resent
+client reference: a send interrupted by a crash is then not repeated (``unknown``, at most
+once) instead of repeated safely. The file holds credentials: keep it outside the
+repository, readable by the service only.
 """
 
 from __future__ import annotations
@@ -138,9 +141,12 @@ def build(
     for name, spec in specs.items():
         kind = spec["kind"]
         try:
-            channels[name] = BUILDERS[kind](name, spec)
+            channel = BUILDERS[kind](name, spec)
         except KeyError as exc:
             raise ConfigError("channel setting missing", channel=name, key=str(exc)) from exc
+        if channel.idempotent and not spec.get("provider_dedupes", True):
+            channel.idempotent = False  # a provider that ignores client references
+        channels[name] = channel
         per_key = spec.get("per_robot_per_minute", 20) if kind in ROBOT_KINDS else None
         limiters[name] = RateLimiter(
             float(spec.get("per_second", DEFAULT_RATES[kind])), per_key_per_minute=per_key

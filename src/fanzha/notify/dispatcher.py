@@ -23,6 +23,7 @@ from fanzha.notify.channel import FINAL_STATUSES, OutboundChannel, Outgoing
 from fanzha.notify.models import BroadcastGroup, OutboxRow
 from fanzha.notify.outbox import Claimed
 from fanzha.notify.ratelimit import RateLimiter
+from fanzha.notify.receipts import apply_receipts
 from fanzha.store.database import transaction
 
 logger = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class Dispatcher:
         if not receipts:
             return 0
         with transaction(self.factory) as session:
-            matched = outbox.apply_receipts(session, name, receipts, self.clock(), self.audit)
+            matched = apply_receipts(session, name, receipts, self.clock(), self.audit)
         channel.confirm(matched)  # after the commit: a crash before it means a resent receipt
         return len(matched)
 

@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fanzha.errors import NotifyError, PermanentSendError
-from fanzha.notify.channel import FINAL_STATUSES, Receipt, SendResult
+from fanzha.notify.channel import FINAL_STATUSES, SendResult
 from fanzha.notify.models import OutboxRow, ProviderId, ReceiptRow
 
 OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
@@ -84,11 +84,13 @@ def enqueue(session: Session, intents: Sequence[Intent], now: dt.datetime) -> in
         for ref in session.scalars(select(OUTBOX.c.ref).where(OUTBOX.c.ref.in_(chunk))):
             rows.pop(ref, None)
     if rows:
-        session.execute(_insert(session, OUTBOX).on_conflict_do_nothing(), list(rows.values()))
+        session.execute(
+            insert_ignoring(session, OUTBOX).on_conflict_do_nothing(), list(rows.values())
+        )
     return len(rows)
 
 
-def _insert(session: Session, table: Table) -> Any:
+def insert_ignoring(session: Session, table: Table) -> Any:
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
@@ -131,7 +133,7 @@ class Claimed:
     claim_token: str
 
 
-_CLAIM_COLUMNS = (
+CLAIM_COLUMNS = (
     "id",
     "ref",
     "subject_type",
@@ -164,7 +166,7 @@ def claim(
     stale = and_(c.status == "sending", c.claimed_at < now - lease)
     due = and_(c.status == "pending", c.next_attempt_at <= now)
     query = (
-        select(*[c[name] for name in _CLAIM_COLUMNS])
+        select(*[c[name] for name in CLAIM_COLUMNS])
         .where(c.channel == channel, or_(due, stale))
         .order_by(c.id)
         .limit(limit)
@@ -180,18 +182,18 @@ def claim(
         item = Claimed(**{**values, "attempts": row["attempts"] + 1, "claim_token": token})
         if row["status"] == "sending" and not idempotent:
             lost.append(item.id)
-            notes.append(_note("notify.unknown", item, now))
+            notes.append(note("notify.unknown", item, now))
             continue
         if row["status"] == "sending":
-            notes.append(_note("notify.reclaimed", item, now))
+            notes.append(note("notify.reclaimed", item, now))
         claimed.append(item)
-    for chunk in _chunks([r.id for r in claimed]):
+    for chunk in chunks([r.id for r in claimed]):
         session.execute(
             update(OUTBOX)
             .where(c.id.in_(chunk))
             .values(status="sending", claim_token=token, claimed_at=now, attempts=c.attempts + 1)
         )
-    for chunk in _chunks(lost):
+    for chunk in chunks(lost):
         session.execute(
             update(OUTBOX)
             .where(c.id.in_(chunk))
@@ -203,14 +205,14 @@ def claim(
     return claimed
 
 
-def _chunks(values: Sequence[int], size: int = 900) -> list[Sequence[int]]:
+def chunks(values: Sequence[int], size: int = 900) -> list[Sequence[int]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def release(session: Session, rows: Sequence[Claimed], until: dt.datetime) -> None:
     """Give back claimed rows that a rate limit held back (the attempt does not count)."""
     c = OUTBOX.c
-    for chunk in _chunks([r.id for r in rows]):
+    for chunk in chunks([r.id for r in rows]):
         session.execute(
             update(OUTBOX)
             .where(c.id.in_(chunk), c.claim_token == rows[0].claim_token)
@@ -247,7 +249,7 @@ def record(
     if not rows:
         return counts
     owned: set[int] = set()
-    for chunk in _chunks([r.id for r in rows]):
+    for chunk in chunks([r.id for r in rows]):
         owned.update(
             session.scalars(
                 select(c.id)
@@ -274,11 +276,11 @@ def record(
                 {"channel": row.channel, "provider_id": p, "outbox_id": row.id}
                 for p in result.provider_ids
             )
-        notes.append(_note(f"notify.{kind}", row, now, **_detail(values, result)))
+        notes.append(note(f"notify.{kind}", row, now, **_detail(values, result)))
     if updates:
         session.execute(update(OUTBOX).where(c.id == bindparam("b_id")), updates)
     if ids:
-        session.execute(_insert(session, PROVIDER_IDS).on_conflict_do_nothing(), ids)
+        session.execute(insert_ignoring(session, PROVIDER_IDS).on_conflict_do_nothing(), ids)
     audit(session, notes)
     return counts
 
@@ -326,7 +328,7 @@ def _detail(values: dict[str, Any], result: SendResult | NotifyError) -> dict[st
     return {"error": values["error"], "permanent": isinstance(result, PermanentSendError)}
 
 
-def _note(action: str, row: Claimed, now: dt.datetime, **detail: Any) -> AuditNote:
+def note(action: str, row: Claimed, now: dt.datetime, **detail: Any) -> AuditNote:
     base = {
         "channel": row.channel,
         "ref": row.ref,
@@ -335,83 +337,3 @@ def _note(action: str, row: Claimed, now: dt.datetime, **detail: Any) -> AuditNo
         "template": row.template,
     }
     return AuditNote(action, row.subject_type, row.subject_id, now, {**base, **detail})
-
-
-def apply_receipts(
-    session: Session,
-    channel: str,
-    receipts: Sequence[Receipt],
-    now: dt.datetime,
-    audit: AuditHook,
-) -> list[Receipt]:
-    """Store receipts for known provider ids; the ones matched (safe to acknowledge)."""
-    p = PROVIDER_IDS.c
-    owners: dict[str, int] = {}
-    wanted = sorted({r.provider_id for r in receipts})
-    for start in range(0, len(wanted), 900):
-        owners.update(
-            session.execute(
-                select(p.provider_id, p.outbox_id).where(
-                    p.channel == channel, p.provider_id.in_(wanted[start : start + 900])
-                )
-            ).all()
-        )
-    matched = [r for r in receipts if r.provider_id in owners]
-    if not matched:
-        return []
-    values = [
-        {
-            "outbox_id": owners[r.provider_id],
-            "provider_id": r.provider_id,
-            "status": r.status,
-            "at": now,
-            "detail": dict(r.detail),
-        }
-        for r in matched
-    ]
-    session.execute(_insert(session, RECEIPTS).on_conflict_do_nothing(), values)
-    _settle(session, sorted({owners[r.provider_id] for r in matched}), now, audit)
-    return matched
-
-
-def _settle(session: Session, outbox_ids: list[int], now: dt.datetime, audit: AuditHook) -> None:
-    r, c = RECEIPTS.c, OUTBOX.c
-    counts: dict[int, dict[str, int]] = {}
-    rows: list[Any] = []
-    for chunk in _chunks(outbox_ids):
-        for oid, status, n in session.execute(
-            select(r.outbox_id, r.status, func.count())
-            .where(r.outbox_id.in_(chunk))
-            .group_by(r.outbox_id, r.status)
-        ):
-            counts.setdefault(oid, {})[status] = n
-        rows.extend(
-            session.execute(
-                select(*[c[k] for k in _CLAIM_COLUMNS], c.parts).where(c.id.in_(chunk))
-            ).mappings()
-        )
-    notes, updates = [], []
-    for row in rows:
-        status = _aggregate(counts.get(row["id"], {}), row["parts"])
-        if status is None or status == row["status"]:
-            continue
-        final = now if status in FINAL_STATUSES else None
-        updates.append({"b_id": row["id"], "status": status, "final_at": final})
-        values = {k: row[k] for k in _CLAIM_COLUMNS if k != "status"}
-        notes.append(_note("notify.receipt", Claimed(**values, claim_token=""), now, status=status))
-    if updates:
-        session.execute(update(OUTBOX).where(c.id == bindparam("b_id")), updates)
-    audit(session, notes)
-
-
-def _aggregate(counts: dict[str, int], parts: int) -> str | None:
-    for bad in ("failed", "expired", "refused", "no_answer"):
-        if counts.get(bad):
-            return bad
-    if counts.get("confirmed"):
-        return "confirmed"
-    if counts.get("answered"):
-        return "answered"
-    if counts.get("delivered", 0) >= max(parts, 1):
-        return "delivered"
-    return None

@@ -111,7 +111,7 @@ class SmppChannel:
         try:
             while (pdu := codec.read_pdu(sock)) is not None:
                 self._on_pdu(pdu)
-        except (OSError, ConnectionError, ValueError) as exc:
+        except (OSError, ValueError, NotifyError) as exc:
             logger.warning("smpp %s session ended: %s", self.name, type(exc).__name__)
         self._drop(sock)
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.cli.notify import audit_hook
 from fanzha.errors import PermanentSendError, RetryableSendError
 from fanzha.notify import config, outbox, service
-from fanzha.notify.channel import Outgoing, Receipt, SendResult
+from fanzha.notify.channel import Outgoing, Receipt, SendResult, mask_phone
 from fanzha.notify.dispatcher import Dispatcher
 from fanzha.notify.models import OutboxRow, ReceiptRow
 from fanzha.notify.testing.sms_gateway import LocalSmsGateway
@@ -238,3 +240,82 @@ def test_outbox_every_send_and_receipt_is_audited(factory: sessionmaker[Session]
         ]
         assert all("1380000" not in str(r.detail) for r in records)  # no phone numbers
         assert verify(session=s).first_bad_id is None
+
+
+def test_outbox_provider_without_dedupe_is_not_idempotent() -> None:
+    channels, _ = config.build(
+        {
+            "a": {"kind": "http_sms", "url": "http://127.0.0.1:9", "token": "t"},
+            "b": {
+                "kind": "http_sms",
+                "url": "http://127.0.0.1:9",
+                "token": "t",
+                "provider_dedupes": False,
+            },
+            "c": {"kind": "wecom"},
+        }
+    )
+    assert [channels[k].idempotent for k in "abc"] == [True, False, False]
+
+
+def test_outbox_logs_hold_no_phone_numbers(
+    factory: sessionmaker[Session], smsc: LocalSmsc, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with transaction(factory) as s:
+        outbox.enqueue(s, _intents(5, "sms"), T0)
+    channels, _ = config.build(
+        {
+            "sms": {
+                "kind": "smpp",
+                "host": "127.0.0.1",
+                "port": smsc.port,
+                "system_id": "fanzha",
+                "password": "secret",
+            }
+        }
+    )
+    dispatcher = Dispatcher(factory, channels, audit=audit_hook)
+    dispatcher.run(receipt_wait=2)
+    dispatcher.close()
+    assert _statuses(factory) == {"delivered": 5}
+    assert caplog.records and not any("1380000" in r.getMessage() for r in caplog.records)
+    assert mask_phone("13800001234") == "138****1234"
+    assert mask_phone("wang@station.example") == "w***@station.example"
+
+
+def test_outbox_voice_contact_ends_with_the_call_outcome(factory: sessionmaker[Session]) -> None:
+    from fanzha.notify.testing.voice_robot import LocalVoiceRobot
+
+    robot = LocalVoiceRobot("cb").start()
+    channels, limiters = config.build(
+        {
+            "voice": {
+                "kind": "voice",
+                "url": robot.url,
+                "token": "voice-token",
+                "callback_secret": "cb",
+            }
+        }
+    )
+    with transaction(factory) as s:
+        for wid, phone in ((1, "13700000001"), (2, "13700000008")):
+            service.request_contact(
+                s,
+                warning_id=wid,
+                fraud_type="impersonate_police",
+                recipient=phone,
+                channel="voice",
+                form="voice",
+                now=T0,
+            )
+    dispatcher = Dispatcher(factory, channels, limiters, audit=audit_hook)
+    try:
+        dispatcher.run(receipt_wait=5)
+    finally:
+        dispatcher.close()
+        robot.stop()
+    with factory() as s:
+        assert [c.status for c in service.contact_states(s, 1)] == ["confirmed"]
+        assert [c.status for c in service.contact_states(s, 2)] == ["no_answer"]
+    assert "请按1确认" in next(iter(robot.state.scripts.values()))
