@@ -22,28 +22,29 @@ down_revision = "0008_reporting"
 branch_labels = None
 depends_on = None
 
-COLUMNS = (
-    sa.Column("tier", sa.String(16)),
-    sa.Column("tier_reasons", sa.JSON),
-    sa.Column("tier_rank", sa.Integer),
-    sa.Column("tier_at", sa.DateTime),
-    sa.Column("tier_as_of", sa.DateTime),
-    sa.Column("reached_at", sa.DateTime),
-    sa.Column("tier_rules_version", sa.String(64)),
-    sa.Column("victim_score", sa.Float),
-    sa.Column("victim_explanation", sa.JSON),
-)
+def _columns() -> list[sa.Column[object]]:
+    return [
+        sa.Column("tier", sa.String(16)),
+        sa.Column("tier_reasons", sa.JSON),
+        sa.Column("tier_rank", sa.Integer),
+        sa.Column("tier_at", sa.DateTime),
+        sa.Column("tier_as_of", sa.DateTime),
+        sa.Column("reached_at", sa.DateTime),
+        sa.Column("tier_rules_version", sa.String(64)),
+        sa.Column("victim_score", sa.Float),
+        sa.Column("victim_explanation", sa.JSON),
+    ]
 
 
 def upgrade() -> None:
     with op.batch_alter_table("warnings") as batch:
-        for column in COLUMNS:
-            batch.add_column(column.copy())
+        for column in _columns():
+            batch.add_column(column)
     op.create_index("ix_warnings_tier", "warnings", ["tier"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_warnings_tier", table_name="warnings")
     with op.batch_alter_table("warnings") as batch:
-        for column in reversed(COLUMNS):
+        for column in reversed(_columns()):
             batch.drop_column(column.name)
