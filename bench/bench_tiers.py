@@ -98,13 +98,16 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("var/bench_tiers"))
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--train-residents", type=int, default=300_000)
     parser.add_argument("--train-seed", type=int, default=11)
-    parser.add_argument("--train-multiplier", type=float, default=4.0)
+    parser.add_argument("--train-multiplier", type=float, default=1.0)
     parser.add_argument("--test-seeds", type=int, nargs="+", default=[7, 21, 31])
     parser.add_argument("--capacities", type=int, nargs="+", default=[1, 2, 3, 5, 10])
     parser.add_argument("--model-out", type=Path, default=None)
     args = parser.parse_args()
-    train_root = city(args.work, args.residents, args.days, args.train_seed, args.train_multiplier)
+    train_root = city(
+        args.work, args.train_residents, args.days, args.train_seed, args.train_multiplier
+    )
     model, info = train(train_root, seed=0)
     if args.model_out:
         model.save(args.model_out)

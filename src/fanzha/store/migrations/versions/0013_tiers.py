@@ -22,6 +22,7 @@ down_revision = "0008_reporting"
 branch_labels = None
 depends_on = None
 
+
 def _columns() -> list[sa.Column[object]]:
     return [
         sa.Column("tier", sa.String(16)),
