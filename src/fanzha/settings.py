@@ -128,6 +128,15 @@ class Settings(BaseSettings):
         30.0, gt=0, description="first outbox retry delay (doubles per attempt, max 1 hour)"
     )
 
+    # --- tiered response (docs/tiers.md) ---
+    desk_one_to_one_per_station_per_day: int = Field(
+        3, ge=0, description="one-to-one warnings (officer call/visit) a station takes per day"
+    )
+    tier_rules_file: Path | None = Field(None, description="tier rules; default: packaged")
+    victim_model_file: Path | None = Field(
+        None, description="trained victim-risk model; none: tiers use levels and signals"
+    )
+
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:
         if self.environment == "production" and self.pseudonym_key == DEV_PSEUDONYM_KEY:

@@ -16,7 +16,8 @@ from fanzha.detection.numbers.model import FraudNumberModel
 from fanzha.detection.text import TextScorer, load_scorer
 from fanzha.detection.text.cascade import CascadeTextClassifier
 from fanzha.detection.text.classifier import ScamTextClassifier
-from tests.unit.models.factories import number_table, text_corpus
+from fanzha.detection.victim.model import VictimRiskModel
+from tests.unit.models.factories import number_table, text_corpus, victim_table
 
 
 @dataclass
@@ -59,10 +60,21 @@ def _cascade_case() -> Case:
     )
 
 
+def _victim_case() -> Case:
+    table, y = victim_table()
+    return Case(
+        make=lambda seed: VictimRiskModel(n_estimators=40, folds=3, seed=seed),
+        train=lambda m: m.fit(table, y),
+        data=table.iloc[:50],
+        empty=table.iloc[:0],
+    )
+
+
 CASES = {
     "fraud_numbers": _number_case,
     "scam_text": _text_case,
     "scam_text_cascade": _cascade_case,
+    "victim_risk": _victim_case,
 }
 
 
@@ -150,3 +162,23 @@ def test_number_model_wrong_kind_file_is_refused(tmp_path: Path) -> None:
     path = ScamTextClassifier(n_features=2**12).fit(texts, labels).save(tmp_path / "t.fzm")
     with pytest.raises(ModelError):
         FraudNumberModel.load(path)
+
+
+def test_victim_model_explains_each_score_by_its_features() -> None:
+    table, y = victim_table()
+    model = VictimRiskModel(n_estimators=40, folds=3).fit(table, y)
+    assert model.meta_.metrics["roc_auc"] > 0.8
+    engaged = table[y == 1].iloc[:5]
+    explained = model.explain(engaged, top=2)
+    assert len(explained) == 5 and all(1 <= len(row) <= 2 for row in explained)
+    informative = {"cp_minutes", "cp_callbacks", "new_payees", "cp_reach"}
+    assert all(row[0][0] in informative and row[0][1] > 0 for row in explained)
+
+
+def test_victim_model_missing_feature_is_refused() -> None:
+    from fanzha.errors import ModelError
+
+    table, y = victim_table()
+    model = VictimRiskModel(n_estimators=20, folds=2).fit(table, y)
+    with pytest.raises(ModelError, match="lacks columns"):
+        model.score(table.drop(columns=["cp_reach"]))

@@ -38,6 +38,7 @@ def test_pipeline_cli_end_to_end(tmp_path: Path) -> None:
     run("load", str(sim), "--data-dir", str(data))
     first = run("detect", "--data-dir", str(data), "--database-url", db)
     assert "new" in first
+    assert "tiers: {" in first and "one_to_one" in first  # every warning gets a tier
     second = run("detect", "--data-dir", str(data), "--database-url", db)
     assert "warnings: 0 new, 0 raised in level, 0 refreshed" in second  # re-run adds nothing
     figures = tmp_path / "eval.json"
@@ -52,7 +53,12 @@ def test_pipeline_cli_end_to_end(tmp_path: Path) -> None:
         "--json",
         str(figures),
     )
-    overall = json.loads(figures.read_text(encoding="utf-8"))["overall"]
+    result = json.loads(figures.read_text(encoding="utf-8"))
+    overall, tiers = result["overall"], result["tiers"]
+    assert sum(t["warnings"] for t in tiers["by_tier"].values()) == overall["warnings"]
+    assert tiers["desk_per_day_per_100k"] is not None
+    assert tiers["would_be_victims"] == overall["would_be_victims"]
+    assert tiers["victims_reached_before_loss"] <= overall["warned_before_loss"]
     assert overall["warnings"] > 0
     assert overall["would_be_victims"] > 0
     # a loose floor: the small city is noisy, but a broken pipeline finds nobody in time

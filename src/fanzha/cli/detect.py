@@ -17,6 +17,7 @@ from fanzha.errors import ConfigError
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction, upgrade
 from fanzha.store.event_store import EventStore
+from fanzha.workflow.tier.service import assign_tiers, tier_config
 from fanzha.workflow.warning.from_detection import IntakeReport, take_in
 
 
@@ -72,6 +73,8 @@ def store_warnings(settings: Settings, result: DetectionResult) -> IntakeReport:
             engine=result.engine,
             episode_gap=result.episode_gap,
         )
+        tiers = assign_tiers(session, tier_config(settings))
+        console.print(f"tiers: {dict(sorted(tiers.by_tier.items()))} ({tiers.changed} changed)")
     db.dispose()
     return report
 

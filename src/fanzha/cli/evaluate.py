@@ -48,11 +48,23 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
                 EarlyWarning.last_signal_at,
                 EarlyWarning.level,
                 EarlyWarning.fraud_type,
+                EarlyWarning.tier,
+                EarlyWarning.reached_at,
+                EarlyWarning.victim_score,
             )
         ).all()
     db.dispose()
     return [
-        WarningFact(r.resident_id, r.warned_at, r.last_signal_at, r.level, r.fraud_type)
+        WarningFact(
+            r.resident_id,
+            r.warned_at,
+            r.last_signal_at,
+            r.level,
+            r.fraud_type,
+            tier=r.tier,
+            reached_at=r.reached_at,
+            victim_score=r.victim_score,
+        )
         for r in rows
     ]
 

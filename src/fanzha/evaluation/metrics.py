@@ -36,6 +36,9 @@ class WarningFact:
     last_signal_at: dt.datetime
     level: int
     fraud_type: str
+    tier: str | None = None  # response tier (docs/tiers.md), when tiers were assigned
+    reached_at: dt.datetime | None = None  # first time a tier other than watch applied
+    victim_score: float | None = None  # the victim model's latest P(engaged)
 
 
 @dataclass
@@ -106,12 +109,17 @@ def evaluate(
     for w in facts:
         _count_warning(w, targets.get(w.resident_id, []), overall, per_type, per_level)
     days, n = truth.days, truth.residents
-    return {
+    result = {
         "window": {"start": truth.start.isoformat(sep=" "), "days": days, "residents": n},
         "overall": overall.as_dict(days, n),
         "by_fraud_type": {k: v.as_dict(days, n) for k, v in sorted(per_type.items())},
         "by_level": {str(k): v.as_dict(days, n) for k, v in sorted(per_level.items())},
     }
+    if any(w.tier is not None for w in facts):
+        from fanzha.evaluation.tier_metrics import tier_figures
+
+        result["tiers"] = tier_figures(truth, facts, targets, resident_of)
+    return result
 
 
 def _count_victim(target: Target, warnings: list[WarningFact], *rows: Figures) -> None:

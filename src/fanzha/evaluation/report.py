@@ -78,3 +78,7 @@ def print_evaluation(result: dict[str, Any], console: Console) -> None:
         f"{Level(int(k)).zh} {Level(int(k)).name.lower()}": v for k, v in result["by_level"].items()
     }
     console.print(figures_table("按级别 by level", by_level))
+    if "tiers" in result:
+        from fanzha.evaluation.tier_report import print_tiers
+
+        print_tiers(result["tiers"], console)

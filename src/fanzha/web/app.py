@@ -40,6 +40,7 @@ from fanzha.web.render import TEMPLATES
 from fanzha.web.security import COOKIE, LoginThrottle, SessionCodec
 from fanzha.web.state import DeskState
 from fanzha.workflow.clock import local_now
+from fanzha.workflow.tier.service import tier_config
 from fanzha.workflow.warning import sweep
 from fanzha.workflow.warning.matching import ResidentMatcher
 from fanzha.workflow.warning.routing import DeskConfig, route_new
@@ -75,6 +76,7 @@ def create_app(
             capacity=settings.officer_capacity,
             channel=inbox,
             matcher=ResidentMatcher(EventStore(settings.data_dir), settings.pseudonym_key),
+            tiers=tier_config(settings),
         ),
         codec=SessionCodec(settings.secret_key, settings.session_max_age_minutes * 60),
         throttle=LoginThrottle(

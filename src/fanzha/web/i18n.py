@@ -341,12 +341,26 @@ def translator(lang: str) -> Callable[[str], str]:
     return t
 
 
+# Tiered response (docs/tiers.md).
+_TIER_WORDS: dict[str, tuple[str, str]] = {
+    "tier": ("响应层级", "Response tier"),
+    "tier.one_to_one": ("一对一", "one-to-one"),
+    "tier.assisted": ("辅助（先机器人后民警）", "assisted (robot call, then officer)"),
+    "tier.automated": ("自动（短信/语音）", "automated (SMS/voice)"),
+    "tier.watch": ("观察", "watch"),
+    "tier.none": ("未分层", "not tiered"),
+    "tier_rank": ("一对一排名", "one-to-one rank"),
+    "tier_reasons": ("分层理由", "Tier reasons"),
+    "victim_score": ("受骗可能", "Victim risk"),
+    "victim_reasons": ("受骗风险依据", "Why this risk"),
+}
+
 _TRANSLATORS: dict[int, Callable[[str], str]] = {}
 
 
 def _lookup(index: int) -> Callable[[str], str]:
     def t(key: str) -> str:
-        for table in (_WORDS, _CASE_WORDS, _STATUS, _DASHBOARD_WORDS, PUBLICITY_WORDS):
+        for table in (_WORDS, _CASE_WORDS, _STATUS, _DASHBOARD_WORDS, PUBLICITY_WORDS, _TIER_WORDS):
             if key in table:
                 return table[key][index]
         if key.startswith("signal."):

@@ -73,3 +73,21 @@ def text_corpus(copies: int = 12) -> tuple[list[str], list[str]]:
             texts.append(template.format(n=200 + i * 3))
             labels.append(label)
     return texts, labels
+
+
+def victim_table(n: int = 300, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Victim features where engaged residents talk longer, call back and pay new payees."""
+    from fanzha.detection.victim.features import FEATURES
+
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.25).astype(int)
+    table = pd.DataFrame(0.0, index=range(n), columns=list(FEATURES))
+    table["cp_minutes"] = rng.exponential(2 + 20 * y)
+    table["cp_callbacks"] = rng.poisson(0.1 + 1.5 * y)
+    table["new_payees"] = rng.poisson(0.2 + 1.0 * y)
+    table["cp_reach"] = rng.poisson(3 + 40 * y)
+    table["age"] = rng.integers(18, 80, n).astype(float)
+    table["occupation"] = rng.integers(0, 5, n).astype(float)
+    table["fraud_type"] = rng.integers(0, 10, n).astype(float)
+    table["level"] = rng.integers(1, 5, n).astype(float)
+    return table, y

@@ -33,7 +33,7 @@ def queue_filter(
     q = request.query_params
     args = {
         k: q[k]
-        for k in ("level", "status", "station", "type", "source", "mine", "overdue")
+        for k in ("level", "status", "station", "type", "source", "mine", "overdue", "tier")
         if q.get(k)
     }
     filters = service.QueueFilter(
@@ -44,6 +44,7 @@ def queue_filter(
         source=q.get("source") or None,
         assignee_id=who.id if q.get("mine") else None,
         overdue=bool(q.get("overdue")),
+        tier=q.get("tier") or None,
     )
     return filters, max(_int(q.get("page")) or 0, 0), args
 

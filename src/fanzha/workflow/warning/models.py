@@ -133,6 +133,16 @@ class EarlyWarning(Base):
     escalated_stage: Mapped[str | None] = mapped_column(String(16))  # last stage escalated
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     outcome: Mapped[str | None] = mapped_column(String(24))  # latest outcome category
+    # --- tiered response (migration 0013_tiers; docs/tiers.md) ---
+    tier: Mapped[str | None] = mapped_column(String(16), index=True)
+    tier_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    tier_rank: Mapped[int | None] = mapped_column(Integer)  # place in the day's one-to-one list
+    tier_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # when the tier was last set
+    tier_as_of: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last signal judged
+    reached_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # first contact tier
+    tier_rules_version: Mapped[str | None] = mapped_column(String(64))
+    victim_score: Mapped[float | None] = mapped_column(Float)  # P(engaged), victim model
+    victim_explanation: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 - SQLAlchemy API
 

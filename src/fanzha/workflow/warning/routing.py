@@ -18,6 +18,7 @@ from fanzha.workflow.audit import service as audit
 from fanzha.workflow.roles import SYSTEM, Principal
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.station.models import Station
+from fanzha.workflow.tier.service import TierConfig, assign_tiers
 from fanzha.workflow.user import service as users
 from fanzha.workflow.warning.matching import ResidentMatcher
 from fanzha.workflow.warning.models import EarlyWarning, WarningStatus
@@ -35,6 +36,7 @@ class DeskConfig:
     capacity: int = 30
     channel: Channel | None = field(default=None, compare=False)
     matcher: ResidentMatcher | None = field(default=None, compare=False)
+    tiers: TierConfig | None = field(default=None, compare=False)  # docs/tiers.md
 
 
 def resolve_station(*, session: Session, warning: EarlyWarning) -> str | None:
@@ -120,6 +122,9 @@ def route_new(*, session: Session, config: DeskConfig, now: dt.datetime, batch: 
     for warning in pending:
         route(session=session, warning=warning, config=config, now=now, loads=loads)
     session.flush()
+    if config.tiers is not None:
+        untiered = [w for w in pending if w.tier is None]
+        assign_tiers(session, config.tiers, warnings=untiered, now=now)
     return len(pending)
 
 

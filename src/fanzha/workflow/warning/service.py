@@ -37,6 +37,7 @@ class QueueFilter:
     source: str | None = None
     assignee_id: int | None = None
     overdue: bool = False
+    tier: str | None = None  # response tier (docs/tiers.md); "none" = not tiered yet
 
 
 def scoped(query: _S, principal: Principal) -> _S:
@@ -95,6 +96,8 @@ def _filtered(query: _S, f: QueueFilter, now: dt.datetime) -> _S:
         query = query.where(w.assignee_id == f.assignee_id)
     if f.overdue:
         query = query.where(w.is_open.is_(True), w.due_at < now)
+    if f.tier:
+        query = query.where(w.tier.is_(None) if f.tier == "none" else w.tier == f.tier)
     return query
 
 

@@ -1,0 +1,124 @@
+"""Victim model and tiers on simulated cities: train on one city, test on others.
+
+Run: ``python bench/bench_tiers.py --work var/bench_tiers`` (simulates and ingests the cities
+the first time; later runs reuse them). Protocol (docs/tiers.md): the victim model is trained
+on every checkpoint of one city (``--train-seed``, ``--train-multiplier`` for enough engaged
+residents) and tested on default cities of other seeds; tiers are replayed signal by signal
+for each desk capacity of ``--capacities``. Prints a JSON summary, with the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from fanzha.detection.keyword_scorer import KeywordScorer
+from fanzha.detection.pipeline import DetectionResult, run_detection
+from fanzha.detection.rules import load_rules
+from fanzha.detection.victim.model import VictimRiskModel
+from fanzha.detection.victim.service import score_checkpoints, snapshots_of
+from fanzha.evaluation.engaged import engaged_labels
+from fanzha.evaluation.experiment import residents_by_phone
+from fanzha.evaluation.metrics import evaluate
+from fanzha.evaluation.tier_backtest import replay, tiered_facts
+from fanzha.evaluation.truth import load_truth
+from fanzha.ingest import ingest_directory
+from fanzha.settings import Settings
+from fanzha.sim import SimConfig, simulate
+from fanzha.store.event_store import EventStore
+from fanzha.workflow.tier.rules import load_tier_rules
+
+
+def city(work: Path, residents: int, days: int, seed: int, multiplier: float) -> Path:
+    """Simulate and ingest a city once; its folder (``sim`` and ``data`` inside)."""
+    root = work / f"s{seed}x{multiplier:g}_{residents}_{days}"
+    if not (root / "data" / "tables").exists():
+        config = SimConfig(residents=residents, days=days, seed=seed, fraud_multiplier=multiplier)
+        simulate(config, root / "sim")
+        ingest_directory(
+            root / "sim", EventStore(root / "data"), pseudonym_key=Settings().pseudonym_key
+        )
+    return root
+
+
+def detect(root: Path) -> tuple[DetectionResult, Any]:
+    store = EventStore(root / "data")
+    result = run_detection(store, load_rules(None), KeywordScorer())
+    con = store.connect()
+    return result, con
+
+
+def train(root: Path, seed: int) -> tuple[VictimRiskModel, dict[str, Any]]:
+    result, con = detect(root)
+    ck = score_checkpoints(con, snapshots_of(result.warnings), None, every_signal=True)
+    from fanzha.detection.victim.features import victim_features
+
+    start = time.perf_counter()
+    features = victim_features(con, ck)
+    seconds = time.perf_counter() - start
+    truth = load_truth(root / "sim")
+    labels = engaged_labels(ck, truth, residents_by_phone(EventStore(root / "data")))
+    model = VictimRiskModel(seed=seed).fit(features, labels)
+    con.close()
+    info = {"checkpoints": len(ck), "engaged": int(labels.sum()), "feature_seconds": seconds}
+    return model, info
+
+
+def test(root: Path, model: VictimRiskModel, capacities: list[int]) -> dict[str, Any]:
+    result, con = detect(root)
+    start = time.perf_counter()
+    ck = score_checkpoints(con, snapshots_of(result.warnings), model, every_signal=True)
+    seconds = time.perf_counter() - start
+    con.close()
+    truth = load_truth(root / "sim")
+    resident_of = residents_by_phone(EventStore(root / "data"))
+    rules = load_tier_rules(None)
+    out: dict[str, Any] = {
+        "warnings": len(result.warnings),
+        "checkpoints": len(ck),
+        "score_seconds": round(seconds, 1),
+    }
+    from sklearn.metrics import roc_auc_score
+
+    labels = engaged_labels(ck, truth, resident_of)
+    out["checkpoint_auc"] = round(float(roc_auc_score(labels, ck["victim_score"])), 4)
+    for capacity in capacities:
+        tracks = replay(result.warnings, ck, rules, capacity)
+        figures = evaluate(truth, tiered_facts(result.warnings, tracks), resident_of)
+        out[f"capacity_{capacity}"] = {"recall": figures["overall"]["recall"], **figures["tiers"]}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", type=Path, default=Path("var/bench_tiers"))
+    parser.add_argument("--residents", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--train-residents", type=int, default=100_000)
+    parser.add_argument("--train-seed", type=int, default=11)
+    parser.add_argument("--train-multiplier", type=float, default=4.0)
+    parser.add_argument("--test-seeds", type=int, nargs="+", default=[7, 21, 31])
+    parser.add_argument("--capacities", type=int, nargs="+", default=[1, 2, 3, 5, 10])
+    parser.add_argument("--model-out", type=Path, default=None)
+    args = parser.parse_args()
+    train_root = city(
+        args.work, args.train_residents, args.days, args.train_seed, args.train_multiplier
+    )
+    model, info = train(train_root, seed=0)
+    if args.model_out:
+        model.save(args.model_out)
+        model.write_card(args.model_out)
+    report: dict[str, Any] = {"train": {**info, **model.meta_.metrics}, "load": os.getloadavg()}
+    for seed in args.test_seeds:
+        root = city(args.work, args.residents, args.days, seed, 1.0)
+        report[f"seed_{seed}"] = test(root, model, args.capacities)
+    report["load_after"] = os.getloadavg()
+    print(json.dumps(report, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Tiered response against ground truth: desk load, desk precision, victims reached in time.
+
+Definitions (also in ``docs/tiers.md``):
+
+- *desk_per_day_per_100k*: warnings whose tier is one-to-one ÷ days ÷ (residents / 100,000).
+- *desk_precision_engaged*: one-to-one warnings about a resident who engaged (engaged,
+  protected_self or would_lose, contact begun by the warning's last signal) ÷ one-to-one
+  warnings.
+- *reached_before_loss*: would-be victims with a warning of a contact tier (anything but
+  watch) that reached them before their first loss ÷ would-be victims. A warning *reaches* the
+  resident at the first moment its tier was not watch (``reached_at``: the automated SMS /
+  robot call or the officer's list); it counts when that is before the first loss and the
+  warning's episode ran at or after the first fraud contact. Per tier, a victim counts under
+  the tier of the warning that reached them first.
+- *high_engaged_precision*: engaged precision of 高+紧急 warnings, as detection levels them and
+  with the victim model (a 高/紧急 warning whose victim score is below the assisted threshold
+  is shown as 中; a warning whose score reaches the one-to-one threshold as at least 高).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fanzha.evaluation.truth import Target, Truth
+
+TIER_ORDER = ("one_to_one", "assisted", "automated", "watch")
+PROMOTE, DEMOTE = 0.5, 0.1  # the default tier rules' one-to-one and assisted thresholds
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _engaged(w: Any, targets: list[Target]) -> bool:
+    return any(t.targeted and t.first_contact <= w.last_signal_at for t in targets)
+
+
+def _victims(truth: Truth, resident_of: dict[int, str]) -> list[tuple[str, Target]]:
+    out = []
+    for t in truth.targets:
+        if t.would_lose and t.loss_time is not None and t.loss_time < truth.end:
+            out.append((resident_of.get(t.phone, f"N{t.phone}"), t))
+    return out
+
+
+def _first_reach(target: Target, warnings: list[Any]) -> Any | None:
+    assert target.loss_time is not None
+    reached = [
+        w
+        for w in warnings
+        if w.tier not in (None, "watch")
+        and w.reached_at is not None
+        and w.reached_at < target.loss_time
+        and w.last_signal_at >= target.first_contact
+    ]
+    return min(reached, key=lambda w: w.reached_at) if reached else None
+
+
+def tier_figures(
+    truth: Truth, facts: list[Any], targets: dict[str, list[Target]], resident_of: dict[int, str]
+) -> dict[str, Any]:
+    """Overall and per-tier figures of tiered warnings (``facts``: :class:`WarningFact`)."""
+    per_100k_day = truth.days * truth.residents / 100_000
+    by_resident: dict[str, list[Any]] = defaultdict(list)
+    for w in facts:
+        by_resident[w.resident_id].append(w)
+    counts: dict[str, list[int]] = {t: [0, 0, 0] for t in TIER_ORDER}  # warnings, engaged, reached
+    for w in facts:
+        row = counts.setdefault(str(w.tier), [0, 0, 0])
+        row[0] += 1
+        row[1] += _engaged(w, targets.get(w.resident_id, []))
+    victims = _victims(truth, resident_of)
+    reached = 0
+    for who, target in victims:
+        first = _first_reach(target, by_resident[who])
+        if first is not None:
+            reached += 1
+            counts[str(first.tier)][2] += 1
+    desk = counts["one_to_one"]
+    by_tier = {
+        tier: {
+            "warnings": n,
+            "per_day_per_100k": _ratio(n, per_100k_day),
+            "precision_engaged": _ratio(engaged, n),
+            "victims_reached_before_loss": hit,
+        }
+        for tier, (n, engaged, hit) in counts.items()
+    }
+    return {
+        "desk_per_day_per_100k": _ratio(desk[0], per_100k_day),
+        "desk_precision_engaged": _ratio(desk[1], desk[0]),
+        "would_be_victims": len(victims),
+        "victims_reached_before_loss": reached,
+        "reached_before_loss": _ratio(reached, len(victims)),
+        "high_engaged_precision": _high_precision(facts, targets, with_model=False),
+        "high_engaged_precision_with_victim_model": _high_precision(
+            facts, targets, with_model=True
+        ),
+        "by_tier": by_tier,
+    }
+
+
+def _high_precision(
+    facts: list[Any], targets: dict[str, list[Target]], *, with_model: bool
+) -> float | None:
+    high = [w for w in facts if _is_high(w, with_model)]
+    return _ratio(sum(_engaged(w, targets.get(w.resident_id, [])) for w in high), len(high))
+
+
+def _is_high(w: Any, with_model: bool) -> bool:
+    if not with_model or w.victim_score is None:
+        return bool(w.level >= 3)
+    if w.victim_score >= PROMOTE:
+        return True
+    return bool(w.level >= 3 and w.victim_score >= DEMOTE)

@@ -1,0 +1,63 @@
+"""Render the tier figures of an evaluation (see :mod:`fanzha.evaluation.tier_metrics`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+TIER_NAMES = {
+    "one_to_one": "一对一 one-to-one",
+    "assisted": "辅助 assisted",
+    "automated": "自动 automated",
+    "watch": "观察 watch",
+}
+HEADLINE = (
+    ("desk_per_day_per_100k", "一对一每日每10万人 one-to-one/day/100k"),
+    ("desk_precision_engaged", "一对一准确率(深度接触) one-to-one precision (engaged)"),
+    ("reached_before_loss", "损失前触达率 reached before loss"),
+    ("victims_reached_before_loss", "损失前触达人数 victims reached before loss"),
+    ("high_engaged_precision", "高+紧急准确率(深度接触) 高+紧急 precision (engaged)"),
+    (
+        "high_engaged_precision_with_victim_model",
+        "高+紧急准确率(受骗模型) 高+紧急 precision (engaged, victim model)",
+    ),
+)
+RATES = frozenset(
+    {
+        "desk_precision_engaged",
+        "reached_before_loss",
+        "high_engaged_precision",
+        "high_engaged_precision_with_victim_model",
+        "precision_engaged",
+    }
+)
+
+
+def _cell(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if key in RATES:
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+def print_tiers(tiers: dict[str, Any], console: Console) -> None:
+    """The headline tier figures, then one row per tier."""
+    head = Table(title="分级响应 tiered response")
+    head.add_column("指标 figure")
+    head.add_column("值 value", justify="right")
+    for key, label in HEADLINE:
+        head.add_row(label, _cell(key, tiers.get(key)))
+    console.print(head)
+    table = Table(title="按层级 by tier")
+    table.add_column("")
+    columns = ("warnings", "per_day_per_100k", "precision_engaged", "victims_reached_before_loss")
+    for name in ("warnings", "per day/100k", "precision (engaged)", "victims reached"):
+        table.add_column(name, justify="right")
+    for tier, figures in tiers["by_tier"].items():
+        table.add_row(TIER_NAMES.get(tier, tier), *(_cell(c, figures.get(c)) for c in columns))
+    console.print(table)

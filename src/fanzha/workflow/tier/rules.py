@@ -1,0 +1,104 @@
+"""Tier rules as data: a versioned TOML file (``default.toml``, docs/tiers.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fanzha.errors import ConfigError
+
+Tier = Literal["watch", "automated", "assisted", "one_to_one"]
+TIERS: tuple[Tier, ...] = ("watch", "automated", "assisted", "one_to_one")
+TIER_RANK = {tier: i for i, tier in enumerate(TIERS)}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OneToOneRule(_Strict):
+    """Who is a candidate for an officer."""
+
+    min_victim_score: float = Field(0.5, ge=0, le=1)
+    min_level_without_model: int = Field(4, ge=1, le=4)
+    kinds: tuple[str, ...] = ()
+
+
+class AssistedRule(_Strict):
+    """Who gets a robot call first and an officer if it is not confirmed."""
+
+    min_victim_score: float = Field(0.1, ge=0, le=1)
+    min_level_without_model: int = Field(3, ge=1, le=4)
+    kinds: tuple[str, ...] = ()
+
+
+class AutomatedRule(_Strict):
+    """Who gets SMS / voice robot warnings."""
+
+    min_level: int = Field(1, ge=1, le=4)
+
+
+class WatchRule(_Strict):
+    """Who is kept without contact."""
+
+    max_level: int = Field(1, ge=0, le=4)
+    max_victim_score: float = Field(0.01, ge=0, le=1)
+    only_kinds: tuple[str, ...] = ()
+
+
+class EscalationRule(_Strict):
+    """How outcomes and new signals move a warning up."""
+
+    unconfirmed: dict[Tier, Tier] = Field(default_factory=dict)
+    new_signal_from_watch: Tier = "automated"
+
+
+class TierRules(_Strict):
+    """A whole tier-rules file."""
+
+    version: str
+    description: str = ""
+    one_to_one: OneToOneRule = OneToOneRule()
+    assisted: AssistedRule = AssistedRule()
+    automated: AutomatedRule = AutomatedRule()
+    watch: WatchRule = WatchRule()
+    escalation: EscalationRule = EscalationRule()
+    source: str = ""
+    fingerprint: str = ""
+
+    @property
+    def full_version(self) -> str:
+        """Declared version and content hash, stored with every tier."""
+        return f"{self.version}+{self.fingerprint[:8]}"
+
+
+def load_tier_rules(path: Path | None = None) -> TierRules:
+    """Load and validate a tier-rules file (the packaged default when ``path`` is None)."""
+    if path is None:
+        data = resources.files("fanzha.workflow.tier").joinpath("default.toml").read_bytes()
+        name = "default.toml"
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read tier rules: {exc.strerror}", file=str(path)) from exc
+        name = str(path)
+    return parse_tier_rules(data, name)
+
+
+def parse_tier_rules(data: bytes, name: str) -> TierRules:
+    """Validate tier rules from TOML bytes; errors name the file and the field."""
+    try:
+        raw: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+        return TierRules(**raw, source=name, fingerprint=hashlib.sha256(data).hexdigest())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"tier rules are not valid TOML: {exc}", file=name) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"tier rules: {where}: {first['msg']}", file=name) from exc

@@ -1,0 +1,279 @@
+"""Tiers in the workflow store: assign them to warnings, rank the desk's list, escalate.
+
+:func:`assign_tiers` judges every open warning that has no tier yet or has had a signal since
+its tier was set (``tier_as_of`` < ``last_signal_at``): its victim score (when a victim model
+and the event store are configured), then :func:`~fanzha.workflow.tier.engine.decide` with
+the one-to-one places its station has left that day. ``tier_at`` is the time of the data at
+which the tier was set (the signal's time), so the budget of a day is the same in a backfill
+and live. :func:`escalate_warning` is what the outreach channels call with an outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from fanzha.core.warning_record import parse_reasons
+from fanzha.detection.victim.checkpoints import WarningSnapshot
+from fanzha.detection.victim.model import VictimRiskModel
+from fanzha.store.event_store import EventStore
+from fanzha.workflow.audit import service as audit
+from fanzha.workflow.roles import SYSTEM
+from fanzha.workflow.tier.engine import (
+    DeskBudget,
+    TierDecision,
+    TierInput,
+    decide,
+    escalate,
+    rank_one_to_one,
+)
+from fanzha.workflow.tier.rules import Tier, TierRules
+from fanzha.workflow.warning.models import EarlyWarning
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TierConfig:
+    """Tier rules, the desk's one-to-one places per station and day, the victim model."""
+
+    rules: TierRules
+    capacity: int
+    model: VictimRiskModel | None = field(default=None, compare=False)
+    store: EventStore | None = field(default=None, compare=False)
+
+
+@dataclass
+class TierReport:
+    """How many warnings got a tier, and how many changed tier, by tier."""
+
+    judged: int = 0
+    changed: int = 0
+    by_tier: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def pending(session: Session, limit: int = 5000) -> list[EarlyWarning]:
+    """Open warnings with no tier or a signal newer than their tier, oldest signal first."""
+    query = (
+        select(EarlyWarning)
+        .where(
+            EarlyWarning.is_open.is_(True),
+            or_(EarlyWarning.tier.is_(None), EarlyWarning.tier_as_of < EarlyWarning.last_signal_at),
+        )
+        .order_by(EarlyWarning.last_signal_at, EarlyWarning.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def assign_tiers(
+    session: Session,
+    config: TierConfig,
+    *,
+    warnings: list[EarlyWarning] | None = None,
+    now: dt.datetime | None = None,
+) -> TierReport:
+    """Judge ``warnings`` (default: :func:`pending`) and store tier, reasons and ranks."""
+    todo = pending(session) if warnings is None else warnings
+    report = TierReport()
+    if not todo:
+        return report
+    session.flush()
+    scores = _victim_scores(todo, config)
+    budget = _budget(session, config.capacity, todo)
+    days: set[tuple[str | None, dt.date]] = set()
+    for warning in sorted(todo, key=lambda w: (w.last_signal_at, w.id)):
+        score, explanation = scores.get(warning.id, (None, []))
+        decision = decide(_input(warning, score), config.rules, budget, _tier(warning.tier))
+        changed = decision.tier != warning.tier
+        _store(warning, decision, explanation, config.rules)
+        if changed:
+            report.changed += 1
+            _audit(session, warning, decision, now)
+        report.judged += 1
+        report.by_tier[decision.tier] += 1
+        if decision.tier == "one_to_one" and warning.tier_at is not None:
+            days.add((warning.station, warning.tier_at.date()))
+    session.flush()
+    for station, day in days:
+        rank_station_day(session, station, day)
+    return report
+
+
+def _tier(value: str | None) -> Tier | None:
+    return value if value in ("watch", "automated", "assisted", "one_to_one") else None  # type: ignore[return-value]
+
+
+def _input(warning: EarlyWarning, score: float | None) -> TierInput:
+    kinds = frozenset(r.kind for r in parse_reasons(warning.reasons))
+    return TierInput(
+        str(warning.id), warning.station, warning.last_signal_at, warning.level, kinds, score
+    )
+
+
+def _store(
+    warning: EarlyWarning,
+    decision: TierDecision,
+    explanation: list[dict[str, Any]],
+    rules: TierRules,
+) -> None:
+    if decision.tier != warning.tier:
+        warning.tier_at = decision.as_of
+    warning.tier = decision.tier
+    warning.tier_reasons = decision.reasons
+    warning.tier_as_of = warning.last_signal_at
+    warning.tier_rules_version = rules.full_version
+    warning.victim_score = decision.victim_score
+    warning.victim_explanation = explanation
+    if decision.tier != "watch" and warning.reached_at is None:
+        warning.reached_at = decision.as_of
+
+
+def _audit(
+    session: Session, warning: EarlyWarning, decision: TierDecision, now: dt.datetime | None
+) -> None:
+    audit.append(
+        session=session,
+        actor=SYSTEM.label,
+        action="tier",
+        object_type="warning",
+        object_id=warning.id,
+        at=now or decision.as_of,
+        detail={"tier": decision.tier, "reasons": [r["code"] for r in decision.reasons]},
+    )
+
+
+def _budget(session: Session, capacity: int, todo: list[EarlyWarning]) -> DeskBudget:
+    """Places already taken on the days the warnings fall on (one-to-one by station and day)."""
+    budget = DeskBudget(capacity)
+    days = {w.last_signal_at.date() for w in todo}
+    start = dt.datetime.combine(min(days), dt.time())
+    end = dt.datetime.combine(max(days), dt.time()) + dt.timedelta(days=1)
+    rows = session.execute(
+        select(EarlyWarning.station, EarlyWarning.tier_at).where(
+            EarlyWarning.tier == "one_to_one",
+            EarlyWarning.tier_at >= start,
+            EarlyWarning.tier_at < end,
+        )
+    )
+    for station, at in rows:
+        if at is not None:
+            budget.used[(station or "centre", at.date())] += 1
+    return budget
+
+
+def rank_station_day(session: Session, station: str | None, day: dt.date) -> None:
+    """Rank a station's one-to-one warnings of a day: most likely victims first."""
+    start = dt.datetime.combine(day, dt.time())
+    query = select(EarlyWarning).where(
+        EarlyWarning.tier == "one_to_one",
+        EarlyWarning.tier_at >= start,
+        EarlyWarning.tier_at < start + dt.timedelta(days=1),
+        EarlyWarning.station.is_(None) if station is None else EarlyWarning.station == station,
+    )
+    rows = list(session.scalars(query))
+    decisions = [
+        TierDecision(str(w.id), "one_to_one", [], w.victim_score, w.tier_at or start, station)
+        for w in rows
+    ]
+    ranks = rank_one_to_one(decisions)
+    for w in rows:
+        w.tier_rank = ranks.get(str(w.id))
+
+
+def escalate_warning(
+    session: Session,
+    warning: EarlyWarning,
+    event: str,
+    rules: TierRules,
+    *,
+    now: dt.datetime,
+    actor: str = SYSTEM.label,
+) -> bool:
+    """Apply a channel outcome or a new signal to the warning's tier; True if it moved up."""
+    current = _tier(warning.tier) or "automated"
+    new, why = escalate(current, event, rules)
+    if why is None:
+        return False
+    warning.tier, warning.tier_at = new, now
+    warning.tier_reasons = [*(warning.tier_reasons or []), why]
+    if warning.reached_at is None:
+        warning.reached_at = now
+    audit.append(
+        session=session,
+        actor=actor,
+        action="tier_escalate",
+        object_type="warning",
+        object_id=warning.id,
+        at=now,
+        detail={"event": event, "from": current, "to": new},
+    )
+    if new == "one_to_one":
+        session.flush()
+        rank_station_day(session, warning.station, now.date())
+    return True
+
+
+def _victim_scores(
+    todo: list[EarlyWarning], config: TierConfig
+) -> dict[int, tuple[float | None, list[dict[str, Any]]]]:
+    if config.model is None or config.store is None:
+        return {}
+    from fanzha.detection.victim.service import score_checkpoints
+
+    snapshots = [_snapshot(w) for w in todo]
+    con = config.store.connect()
+    try:
+        ck = score_checkpoints(con, snapshots, config.model, every_signal=False)
+    finally:
+        con.close()
+    return {
+        int(row["warning"]): (float(row["victim_score"]), list(row["explanation"]))
+        for row in ck.to_dict("records")
+    }
+
+
+def _snapshot(w: EarlyWarning) -> WarningSnapshot:
+    return WarningSnapshot(
+        str(w.id),
+        w.resident_id,
+        w.phone,
+        w.episode_start,
+        w.warned_at,
+        w.last_signal_at,
+        w.fraud_type,
+        w.level,
+        w.score,
+        w.reasons or [],
+    )
+
+
+def counts_by_tier(session: Session) -> dict[str, int]:
+    """Open warnings per tier (``none``: not tiered yet)."""
+    rows = session.execute(
+        select(EarlyWarning.tier, func.count())
+        .where(EarlyWarning.is_open.is_(True))
+        .group_by(EarlyWarning.tier)
+    )
+    return {str(tier or "none"): int(n) for tier, n in rows}
+
+
+def tier_config(settings: Any) -> TierConfig:
+    """The tier configuration of :class:`fanzha.settings.Settings`."""
+    from fanzha.detection.victim.service import load_victim_model
+    from fanzha.workflow.tier.rules import load_tier_rules
+
+    model = load_victim_model(settings.victim_model_file)
+    store = EventStore(settings.data_dir) if model is not None else None
+    return TierConfig(
+        load_tier_rules(settings.tier_rules_file),
+        settings.desk_one_to_one_per_station_per_day,
+        model,
+        store,
+    )
