@@ -105,7 +105,8 @@ def _line(name: str, phase: dict[str, Any], floor: dict[str, Any] | None, target
     if floor is not None:
         value = phase["wall_s"] / floor["wall_s"]
         verdict = "met" if value <= target else "NOT met"
-        ratio = f"{value:5.2f}× floor (target ≤ {target}×: {verdict})"
+        cpu = phase["cpu_s"] / floor["cpu_s"]
+        ratio = f"{value:5.2f}× floor wall (target ≤ {target}×: {verdict}); {cpu:.2f}× CPU"
     return (
         f"{name:<30}{phase['wall_s']:>8.1f}{phase['cpu_s']:>8.1f}"
         f"{phase['peak_rss_gib']:>9.2f}  {load:<10}  {ratio}"
