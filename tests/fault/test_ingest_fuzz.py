@@ -99,7 +99,7 @@ def _check_python_reader_agrees(spec: Spec, path: Path, folder: Path, fast: File
 
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=140,
     deadline=None,
     derandomize=True,
     database=None,
