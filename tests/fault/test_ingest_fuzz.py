@@ -12,7 +12,6 @@ import csv
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 
 import fanzha.ingest.stage as stage
@@ -110,13 +109,5 @@ FUZZ = settings(
 @FUZZ
 @given(spec=specs())
 def test_ingest_fuzz_accounts_for_every_row(spec: Spec) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        _check(spec, Path(folder))
-
-
-@pytest.mark.slow
-@settings(FUZZ, max_examples=300, derandomize=False)
-@given(spec=specs(max_rows=800))
-def test_ingest_fuzz_accounts_for_every_row_at_length(spec: Spec) -> None:
     with tempfile.TemporaryDirectory() as folder:
         _check(spec, Path(folder))
