@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from fanzha.core.schemas import Kind
-from fanzha.store.event_writer import EventWriter, days_between
+from fanzha.store.event_writer import EventWriter
 
 __all__ = ["classify"]
 
@@ -101,4 +101,4 @@ def _existing_files(con: duckdb.DuckDBPyConnection, kind: Kind, writer: EventWri
     span = con.execute(
         f'SELECT min("{kind.time_column}"), max("{kind.time_column}") FROM norm WHERE {_GOOD}'  # noqa: S608
     ).fetchone()
-    return writer.day_files(kind.name, days_between(span))
+    return writer.files_between(kind.name, span)

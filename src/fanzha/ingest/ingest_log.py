@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from fanzha.ingest.report import FileReport
@@ -39,5 +40,10 @@ def append_log(data_dir: Path, report: FileReport, batch_id: str) -> None:
         "error": str(report.error) if report.error else None,
     }
     data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / "ingest_log.jsonl").open("a", encoding="utf-8") as log:
-        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    # one write(2) on an O_APPEND descriptor: a killed import never leaves half a line
+    handle = os.open(data_dir / "ingest_log.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(handle, line)
+    finally:
+        os.close(handle)

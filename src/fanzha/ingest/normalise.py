@@ -136,7 +136,12 @@ def _time(q: Query, c: Column, _d: Distinct) -> str:
         "date": f"CAST({ref} AS TIMESTAMP)",
     }.get(cat, f"fz_time({q.text(c.name)}, $tz)")
     q.values[c.name] = expr
-    q.reject(f'year("v__{c.name}") NOT BETWEEN 1970 AND 2100', c.name, "time out of range")
+    value = f'"v__{c.name}"'
+    q.reject(
+        f"NOT isfinite({value}) OR year({value}) NOT BETWEEN 1970 AND 2100",
+        c.name,
+        "time out of range",
+    )
     return "not a recognised time (use YYYY-MM-DD HH:MM:SS or ISO 8601)"
 
 

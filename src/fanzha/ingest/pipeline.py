@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import shutil
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,7 @@ from fanzha.ingest.outputs import count_files, quarantine_files, write_new_rows
 from fanzha.ingest.progress import watch_query
 from fanzha.ingest.quarantine import QuarantineRow
 from fanzha.ingest.readers import open_source
+from fanzha.ingest.readers.csvduck import drop_relation
 from fanzha.ingest.report import FileReport, IngestReport
 from fanzha.ingest.sql_macros import install
 from fanzha.ingest.stage import Progress, create_norm, load_raw, normalise_raw
@@ -71,7 +73,8 @@ def _stage_file(
     table = f"raw{index}"
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(sha256_of, report.file)
-        load_raw(con, source, table, str(options["pseudonym_key"]), progress)
+        scratch = cast(Path, options["scratch"])
+        load_raw(con, source, table, str(options["pseudonym_key"]), progress, scratch)
         direct = source.parquet_columns is not None and "id_number" not in source.headers
         total = source.total_rows if direct else None
         with watch_query(con, progress, report.file.name, total):
@@ -107,6 +110,7 @@ def ingest_files(
         "progress": progress,
         "pseudonym_key": pseudonym_key,
         "timezone": timezone,
+        "scratch": store.root / ".staging" / f"{batch_id}-csv",
     }
     con = _connect(store, threads, memory_limit)
     try:
@@ -119,6 +123,7 @@ def ingest_files(
         quarantine_files(con, spec, store.root, stamp, reports, rejects, headers)
     finally:
         con.close()
+        shutil.rmtree(cast(Path, options["scratch"]), ignore_errors=True)
     for report in reports:
         append_log(store.root, report, batch_id)
     result = IngestReport(reports)
@@ -142,5 +147,5 @@ def _stage_all(
             log.warning("cannot ingest %s: %s", report.file.name, exc)
             report.error = exc
             con.execute("DELETE FROM norm WHERE _file = $i", {"i": index})
-            con.execute(f"DROP TABLE IF EXISTS raw{index}")
+            drop_relation(con, f"raw{index}")
     return rejects, headers

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import duckdb
 
-from fanzha.ingest.stage import Progress
+__all__ = ["Progress", "watch_query"]
 
-__all__ = ["watch_query"]
+Progress = Callable[[str, int, int | None], None]  # file name, rows so far, total if known
 
 
 @contextmanager

@@ -7,7 +7,8 @@ masked form), so no raw ID reaches DuckDB, the store or a quarantine file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -16,11 +17,11 @@ from fanzha.core.schemas import STORED_COLUMNS, Kind
 from fanzha.errors import IngestError
 from fanzha.ingest.idnumbers import pseudonymise_column
 from fanzha.ingest.normalise import build_query, render
+from fanzha.ingest.progress import Progress, watch_query
 from fanzha.ingest.readers import ROW, Source
+from fanzha.ingest.readers.csvduck import drop_relation, load_csv
 
 __all__ = ["Progress", "create_norm", "load_raw", "normalise_raw"]
-
-Progress = Callable[[str, int, int | None], None]  # file name, rows so far, total if known
 
 
 def _with_ids(batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
@@ -48,15 +49,25 @@ def load_raw(
     table: str,
     pseudonym_key: str,
     progress: Progress | None = None,
+    scratch: Path | None = None,
 ) -> None:
     """Make ``table`` hold the file's rows (``_row`` + recognised columns).
 
-    A Parquet file without ID numbers becomes a view that DuckDB scans directly (fast path);
+    A Parquet file without ID numbers becomes a view that DuckDB scans directly, and a CSV
+    file is read by DuckDB's reader when :mod:`.readers.csvduck` accepts it (fast paths);
     everything else is streamed through Arrow into a temporary table.
     """
     if source.parquet_columns is not None and "id_number" not in source.parquet_columns:
         _parquet_view(con, source, source.parquet_columns, table)
         return
+    if source.csv_plan is not None and scratch is not None:
+        with watch_query(con, progress, source.path.name, source.total_rows):
+            rejects = load_csv(con, source.csv_plan, table, scratch)
+        if rejects is not None:
+            source.rejects = rejects
+            if "id_number" in source.headers:
+                _pseudonymise_table(con, table, pseudonym_key)
+            return
     stream = _stream(source, pseudonym_key, progress)
     first = next(stream, None)
     if first is None:
@@ -70,6 +81,25 @@ def load_raw(
         raise IngestError(f"cannot load rows: {exc}", file=source.path.name) from exc
     finally:
         con.unregister(view)
+
+
+def _pseudonymise_table(con: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
+    """Replace the ID numbers of a loaded table by masks, adding pseudonyms and errors."""
+    loaded = con.sql(f"SELECT * FROM {table}").to_arrow_table()  # noqa: S608
+    batches = [_with_ids(b, key) for b in loaded.to_batches()]
+    view = f"{table}_ids"
+    con.register(view, pa.Table.from_batches(batches) if batches else _with_ids_empty(loaded))
+    drop_relation(con, table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
+    finally:
+        con.unregister(view)
+
+
+def _with_ids_empty(loaded: pa.Table) -> pa.Table:
+    return loaded.append_column("__id_hash", pa.array([], pa.string())).append_column(
+        "__id_error", pa.array([], pa.string())
+    )
 
 
 def _parquet_view(

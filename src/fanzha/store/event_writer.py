@@ -68,6 +68,21 @@ class EventWriter:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def files_between(self, kind: str, span: tuple[object, ...] | None) -> list[Path]:
+        """Existing files of the day partitions from ``span[0]`` to ``span[1]`` (datetimes).
+
+        Lists the partitions that exist rather than every day of the span, so one stray
+        time decades away costs nothing.
+        """
+        if span is None or len(span) < 2:
+            return []
+        start, end = span[0], span[1]
+        if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+            return []
+        first, last = f"day={start.date()}", f"day={end.date()}"
+        folders = sorted(self.store.events_dir(kind).glob("day=*"))
+        return [f for d in folders if first <= d.name <= last for f in sorted(d.glob("*.parquet"))]
+
     def day_files(self, kind: str, days: list[str]) -> list[Path]:
         """Existing files of the given day partitions of an event kind."""
         files: list[Path] = []
@@ -88,12 +103,12 @@ class EventWriter:
         if time_column is None:
             raise StoreError("not an event kind", kind=kind)
         staging = self.staging_dir(batch_id) / kind
-        days = days_between(
-            con.execute(
-                f'SELECT min("{time_column}"), max("{time_column}") FROM ({select_sql})',  # noqa: S608
-                params,
-            ).fetchone()
-        )
+        found = con.execute(
+            f'SELECT DISTINCT CAST(CAST("{time_column}" AS DATE) AS VARCHAR) '  # noqa: S608
+            f"FROM ({select_sql}) LIMIT {_SEPARATE_DAYS + 1}",
+            params,
+        ).fetchall()
+        days = sorted(str(d) for (d,) in found if d is not None)
         if len(days) <= _SEPARATE_DAYS:
             for day in days:
                 self._copy_day(con, staging, select_sql, params, time_column, day)

@@ -201,3 +201,24 @@ def test_rows_invariant_holds_for_mixed_file(tmp_path: Path, ingest: Ingest) -> 
     f = report.files[0]
     assert (f.rows_read, f.new, f.quarantined) == (63, 60, 3)
     assert_invariant(report)
+
+
+def test_infinite_and_far_times_are_quarantined_quickly(tmp_path: Path, ingest: Ingest) -> None:
+    # found by tests/fault/test_ingest_fuzz.py: 'inf' parsed as an infinite timestamp and was
+    # stored (then crashed the day split); a time decades away made the store scan every day
+    rows = [
+        ["13812345678", "13900001111", "inf", "1"],
+        ["13812345678", "13900001111", "-infinity", "1"],
+        ["13812345678", "13900001111", "2024-05-01 10:00:00", "1"],
+        ["13812345678", "13900001111", "2099-12-31 10:00:00", "1"],
+        ["13812345678", "13900001111", "1970-01-02 10:00:00", "1"],
+    ]
+    report = ingest(
+        "calls",
+        write_csv(tmp_path / "calls.csv", ["caller", "callee", "start", "duration_s"], rows),
+    )
+    assert_invariant(report)
+    assert (report.files[0].new, report.files[0].quarantined) == (3, 2)
+    assert {r["reason"] for r in quarantine_rows(report)} == {"time out of range"}
+    again = ingest("calls", tmp_path / "calls.csv")
+    assert (again.files[0].new, again.files[0].already_present) == (0, 3)

@@ -7,10 +7,14 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from fanzha.ingest.idnumbers import mask_id, mask_ids_in_text
+
+if TYPE_CHECKING:
+    from fanzha.ingest.readers.csvduck import CsvPlan
 
 __all__ = ["BATCH_ROWS", "ROW", "Reject", "RowBuffer", "Source", "cell_text", "raw_json"]
 
@@ -44,6 +48,7 @@ class Source:
     total_rows: int | None = None
     rejects: list[Reject] = field(default_factory=list)
     parquet_columns: dict[str, str] | None = None  # Parquet: name -> column in the file
+    csv_plan: CsvPlan | None = None  # CSV: a csvduck.CsvPlan for DuckDB's reader (the fast path)
 
 
 def cell_text(value: object) -> str | None:

@@ -8,10 +8,10 @@ the header is rejected with its row number (trailing empty fields are tolerated)
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import pyarrow as pa
 
@@ -19,7 +19,8 @@ from fanzha.core.schemas import Kind
 from fanzha.errors import IngestError
 from fanzha.ingest.headers import HeaderMatch, match_headers
 from fanzha.ingest.readers.base import Reject, RowBuffer, Source, raw_json
-from fanzha.ingest.readers.textfile import open_text
+from fanzha.ingest.readers.csvduck import CsvPlan
+from fanzha.ingest.readers.textfile import open_binary, open_text
 
 __all__ = ["read_csv"]
 
@@ -34,25 +35,44 @@ def _sniff_delimiter(line: str) -> str:
 
 
 def read_csv(path: Path, kind: Kind) -> Source:
-    """Open a CSV file of ``kind`` (header checked now; rows streamed later)."""
-    stream, _encoding = open_text(path)
-    try:
-        first = stream.readline()
-        if not first.strip():
-            raise IngestError("empty file: no header line", file=path.name)
-        delimiter = _sniff_delimiter(first)
-        header = next(csv.reader([first], delimiter=delimiter))
+    """Open a CSV file of ``kind`` (header checked now; rows streamed later).
+
+    ``Source.csv_plan`` lets the pipeline try DuckDB's reader first (:mod:`.csvduck`); the
+    batches are the Python reader, used when DuckDB declines.
+    """
+    stream, encoding = open_text(path)
+    with stream:
+        try:
+            first = stream.readline()
+            if not first.strip():
+                raise IngestError("empty file: no header line", file=path.name)
+            delimiter = _sniff_delimiter(first)
+            header = next(csv.reader([first], delimiter=delimiter))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise IngestError(f"unreadable header: {exc}", file=path.name) from exc
         match = match_headers(kind, header, path)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        stream.close()
-        raise IngestError(f"unreadable header: {exc}", file=path.name) from exc
-    except IngestError:
-        stream.close()
-        raise
     source = Source(path, {}, match.extras, iter(()))
     source.headers, buffer = _layout(header, match)
-    source.batches = _rows(stream, delimiter, header, buffer, source)
+    source.total_rows = _estimate_rows(path, len(first))
+    source.batches = _rows(path, encoding, delimiter, header, buffer, source)
+    ids = frozenset(h for n, h in source.headers.items() if n == "id_number")
+    source.csv_plan = CsvPlan(
+        path, encoding, delimiter, header, buffer.names, buffer.positions, ids
+    )
     return source
+
+
+def _estimate_rows(path: Path, header_chars: int) -> int | None:
+    """A guess of the row count from the first 64 KiB (for the progress bar only)."""
+    with open_binary(path) as stream:
+        sample = stream.read(1 << 16)
+    lines = sample.count(b"\n")
+    if lines < 2 or len(sample) < (1 << 16):
+        return None
+    size = path.stat().st_size
+    if sample[:2] == b"\x1f\x8b":
+        return None
+    return max(int((size - header_chars) / (len(sample) / lines)), 1)
 
 
 def _layout(header: list[str], match: HeaderMatch) -> tuple[dict[str, str], RowBuffer]:
@@ -66,11 +86,18 @@ def _layout(header: list[str], match: HeaderMatch) -> tuple[dict[str, str], RowB
 
 
 def _rows(
-    stream: IO[str], delimiter: str, header: list[str], buffer: RowBuffer, source: Source
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    header: list[str],
+    buffer: RowBuffer,
+    source: Source,
 ) -> Iterator[pa.RecordBatch]:
     id_names = frozenset(h for n, h in source.headers.items() if n == "id_number")
     width = len(header)
     row = 1
+    stream = io.TextIOWrapper(open_binary(path), encoding=encoding, newline="")
+    stream.readline()
     reader = csv.reader(stream, delimiter=delimiter)
     with stream:
         while True:
