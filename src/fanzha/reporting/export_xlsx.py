@@ -14,6 +14,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from fanzha.core.cells import is_formula_text
 from fanzha.reporting.document import Chart, Kind, Money, Report, Section, Table, Value
 from fanzha.reporting.figures import DASH, Rate
 
@@ -46,16 +47,16 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def _write_section(sheet: Worksheet, report: Report, section: Section) -> None:
-    sheet.append([report.title])
+    _append(sheet, [report.title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([report.subtitle])
+    _append(sheet, [report.subtitle])
     if section.text:
-        sheet.append([section.text])
-    sheet.append([])
+        _append(sheet, [section.text])
+    _append(sheet, [])
     anchors: dict[int, tuple[int, int]] = {}
     for table in section.tables:
         anchors[id(table)] = _write_table(sheet, table)
-        sheet.append([])
+        _append(sheet, [])
     for n, chart in enumerate(section.charts):
         rows = anchors[id(chart.table)]
         corner = f"{_col(len(chart.table.columns) + 2)}{rows[0] + 18 * n}"
@@ -67,25 +68,34 @@ def _write_section(sheet: Worksheet, report: Report, section: Section) -> None:
 
 def _write_table(sheet: Worksheet, table: Table) -> tuple[int, int]:
     """Write the table; return (header row, last row)."""
-    sheet.append([table.title])
+    _append(sheet, [table.title])
     sheet.cell(sheet.max_row, 1).font = BOLD
-    sheet.append([c.label for c in table.columns])
+    _append(sheet, [c.label for c in table.columns])
     header = sheet.max_row
     for i in range(1, len(table.columns) + 1):
         cell = sheet.cell(header, i)
         cell.font, cell.fill = BOLD, HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in table.rows:
-        sheet.append([_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
+        _append(sheet, [_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
         for i, (value, column) in enumerate(zip(row, table.columns, strict=True), start=1):
             fmt = _format(value, column.kind)
             if fmt:
                 sheet.cell(sheet.max_row, i).number_format = fmt
     last = sheet.max_row
     if table.note:
-        sheet.append([table.note])
+        _append(sheet, [table.note])
         sheet.cell(sheet.max_row, 1).font = Font(italic=True, color="666666")
     return header, last
+
+
+def _append(sheet: Worksheet, values: list[int | float | str | None]) -> None:
+    """Append a row; a text that looks like a formula stays a text (no formula injection)."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f" or is_formula_text(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def _format(value: Value, kind: Kind) -> str | None:

@@ -444,8 +444,14 @@ def test_retention_audit_chain_verifies_after_purge(desk: Desk) -> None:
     report = purge(desk.factory)
     with desk.factory() as s:
         assert audit.verify(session=s).ok
-        assert audit.verify(session=s).checked == 4
+        assert audit.verify(session=s).checked == 5
         record = s.scalars(select(AuditRecord).where(AuditRecord.action == "retention.purge")).one()
+        batch = s.scalars(select(AuditRecord).where(AuditRecord.action == "retention.batch")).one()
+    assert batch.object_id == str(report.run_id)
+    assert batch.detail == {
+        "phase": "warnings",
+        "counts": {"actions": 0, "outcomes": 0, "warnings": 1},
+    }
     assert record.object_id == str(report.run_id) and record.actor == "cli:test"
     assert record.detail["counts"]["warnings"] == 1
     assert record.detail["cutoff"] == "2025-03-02T00:00:00" and record.detail["days"] == 365

@@ -92,7 +92,7 @@ def test_cli_retention_dry_run_then_purge(tmp_path: Path) -> None:
     assert EventStore(tmp_path / "var").files("calls") == []
 
     verify = fanzha(tmp_path, "audit", "verify")
-    assert verify.returncode == 0 and "1 records" in verify.stdout
+    assert verify.returncode == 0 and "2 records" in verify.stdout
     status = fanzha(tmp_path, "retention", "status")
     assert status.returncode == 0 and "run 1" in status.stdout
     assert any(line.split() == ["warnings", "1"] for line in status.stdout.splitlines())

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from fanzha.core import phone
+from fanzha.core.cells import csv_row
 from fanzha.core.levels import Level
 from fanzha.web.deps import Db, Desk, Now, PagePrincipal
 from fanzha.web.pages import restriction_rows
@@ -80,17 +81,19 @@ def export_csv(request: Request, db: Db, who: PagePrincipal, now: Now) -> Respon
     )
     for w in rows:
         writer.writerow(
-            [
-                w.id,
-                Level(w.level).zh,
-                w.status,
-                w.station or "",
-                w.fraud_type,
-                phone.mask(w.phone) if w.phone else "",
-                w.warned_at,
-                w.due_at or "",
-                w.outcome or "",
-            ]
+            csv_row(
+                [
+                    w.id,
+                    Level(w.level).zh,
+                    w.status,
+                    w.station or "",
+                    w.fraud_type,
+                    phone.mask(w.phone) if w.phone else "",
+                    w.warned_at,
+                    w.due_at or "",
+                    w.outcome or "",
+                ]
+            )
         )
     return Response(
         "\ufeff" + out.getvalue(),

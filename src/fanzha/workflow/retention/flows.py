@@ -1,4 +1,4 @@
-"""The purge run: warnings, then cases, then event-store files; one audit record per run.
+"""The purge run: warnings, then cases, then event-store files; audited per batch and per run.
 
 The rows due are listed once (one query); then each batch — a person's warnings always in
 the same batch — is checked again (still due, by primary key: cheap) and purged and marked in
@@ -6,8 +6,10 @@ its own transaction, so the desk is never locked out for long, a report never se
 warnings half purged, and an interrupted run loses nothing: the next run picks up the
 unmarked rows. (Between the warnings phase and the cases phase of a run — seconds to minutes —
 a person's warnings are purged and their cases not yet.)
-The audit record (``retention.purge``, object ``retention_run``) carries the counts, the
-cutoff and the period; the audit log itself is never purged.
+Each batch appends a ``retention.batch`` record (object ``retention_run``, the batch's counts)
+in its own transaction, so a run killed half-way has every purged row audited; the run's
+``retention.purge`` record carries the totals, the cutoff and the period. The audit log
+itself is never purged.
 """
 
 from __future__ import annotations
@@ -147,8 +149,25 @@ def _batches(
             if still:
                 counts = purge_rows(session=session, ids=still, run_id=report.run_id, now=now)
                 report.counts.update(counts)
+                _audit_batch(session, report.run_id, what, counts, now)
         if progress is not None:
             progress(what, report.counts[what])
+
+
+def _audit_batch(
+    session: Session, run_id: int, what: str, counts: Counter[str], now: dt.datetime
+) -> None:
+    """The batch's own audit record, in the batch's transaction: a run killed before its end
+    leaves no purged row that the audit log does not account for."""
+    audit.append(
+        session=session,
+        actor=f"retention:{run_id}",
+        action="retention.batch",
+        object_type="retention_run",
+        object_id=str(run_id),
+        at=now,
+        detail={"phase": what, "counts": dict(sorted(counts.items()))},
+    )
 
 
 def _candidate_batches(
