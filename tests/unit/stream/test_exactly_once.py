@@ -139,7 +139,8 @@ def test_consumer_killed_at_random_points_loses_and_duplicates_nothing(
     for _ in range(6):  # killed while restoring, scoring, writing warnings or snapshots
         run_killed(consumer, env, pick.uniform(2.5, 6.0))
     assert sender.wait(timeout=120) == 0, sender.stderr.read() if sender.stderr else ""
-    final = subprocess.Popen(consumer, env=env, stderr=subprocess.PIPE)
+    final = subprocess.Popen(consumer, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert final.stdout is not None and b"consuming" in final.stdout.readline()  # started
     queue = EventQueue(settings.stream_redis_url, settings.stream_name)
     deadline = time.monotonic() + 120
     while queue.pending() > 0 and time.monotonic() < deadline and final.poll() is None:
