@@ -25,9 +25,11 @@ def _graph_data(seed: int = 3) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     return features, y, pd.DataFrame({"src": src, "dst": dst})
 
 
-def _oof(model: FraudNumberModel, data: pd.DataFrame, y: np.ndarray, edges: pd.DataFrame) -> np.ndarray:
+def _oof(
+    model: FraudNumberModel, data: pd.DataFrame, y: np.ndarray, edges: pd.DataFrame
+) -> np.ndarray:
     values = data.to_numpy(dtype=np.float64)
-    return model._out_of_fold(values, model._graph_context(edges), y)
+    return np.asarray(model._out_of_fold(values, model._graph_context(edges), y))
 
 
 def test_number_oof_scores_ignore_their_own_folds_labels() -> None:
