@@ -7,7 +7,8 @@ Training (:meth:`FraudNumberModel.fit`):
    computed with its fold's labels hidden, as they will be for an unknown number later;
 3. ``folds``-fold out-of-fold scores give an honest view of the model: a Platt calibration
    (logistic on the log-odds), the operating threshold (the one maximising F1) and the metrics
-   saved with the model;
+   saved with the model. Each fold's graph features are rebuilt from the other folds' labels
+   only (nested), so a held-out fold is scored exactly as a new number would be;
 4. the final LightGBM model is trained on all rows.
 
 Scoring takes the same kind of table (and optionally an edge list, which may name numbers the
@@ -23,6 +24,7 @@ from typing import Any, Self
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from fanzha.detection.estimator import (
     Estimator,
@@ -37,6 +39,7 @@ from fanzha.errors import ModelError
 
 log = logging.getLogger(__name__)
 TOP_FEATURES = 15
+_GraphContext = tuple[sp.csr_matrix, np.ndarray]  # adjacency, node position of each row
 
 
 class FraudNumberModel(Estimator[pd.DataFrame]):
@@ -79,8 +82,10 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
         self.graph_ = bool(self.use_graph and edges is not None)
         self.known_ids_ = np.asarray(data.index.astype(str), dtype=str)
         self.known_labels_ = y.astype(np.int8)
-        matrix = self._training_matrix(behaviour, edges, y)
-        oof = self._out_of_fold(matrix, y)
+        values = behaviour.to_numpy(dtype=np.float64)
+        context = self._graph_context(edges)
+        matrix = self._with_graph(values, context, y, np.arange(len(y)), np.arange(0))[0]
+        oof = self._out_of_fold(values, context, y)
         self.calibration_ = _fit_platt(oof, y)
         calibrated = _apply_platt(oof, self.calibration_)
         self.threshold_ = best_f1_threshold(y, calibrated)
@@ -88,21 +93,40 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
         self.meta_ = self._meta(data, y, calibrated, edges)
         return self
 
-    def _training_matrix(
-        self, behaviour: pd.DataFrame, edges: pd.DataFrame | None, y: np.ndarray
-    ) -> np.ndarray:
-        values = behaviour.to_numpy(dtype=np.float64)
+    def _graph_context(self, edges: pd.DataFrame | None) -> _GraphContext | None:
+        """The co-call graph and the training rows' node positions (``None``: no graph)."""
         if not self.graph_ or edges is None:
-            return values
+            return None
         src, dst = graph.edges_frame_to_lists(edges)
         nodes, adj = graph.build_graph(list(self.known_ids_), src, dst)
-        rows = pd.Index(nodes).get_indexer(pd.Index(self.known_ids_))
-        known = np.full(len(nodes), np.nan)
-        known[rows] = y
-        feats = graph.kfold_graph_features(adj, known, rows, self.folds, self.seed)
-        return np.hstack([values, feats])
+        return adj, pd.Index(nodes).get_indexer(pd.Index(self.known_ids_))
 
-    def _out_of_fold(self, matrix: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def _with_graph(
+        self,
+        values: np.ndarray,
+        context: _GraphContext | None,
+        y: np.ndarray,
+        train: np.ndarray,
+        held: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Matrices for ``train`` and ``held`` rows; graph features see ``train`` labels only.
+
+        The ``train`` rows' own labels are hidden fold by fold (:func:`graph.kfold_graph_features`)
+        and the ``held`` rows' labels are never used, as for numbers scored later.
+        """
+        if context is None:
+            return values[train], values[held]
+        adj, rows = context
+        known = np.full(adj.shape[0], np.nan)
+        known[rows[train]] = y[train]
+        own = graph.kfold_graph_features(adj, known, rows[train], self.folds, self.seed)
+        other = graph.graph_features(adj, known)[rows[held]]
+        return np.hstack([values[train], own]), np.hstack([values[held], other])
+
+    def _out_of_fold(
+        self, values: np.ndarray, context: _GraphContext | None, y: np.ndarray
+    ) -> np.ndarray:
+        """Out-of-fold raw scores; each fold's graph features are rebuilt without its labels."""
         oof = np.zeros(len(y))
         order = np.random.default_rng(self.seed + 1).permutation(len(y))
         for part in np.array_split(order, max(2, min(self.folds, len(y)))):
@@ -110,10 +134,11 @@ class FraudNumberModel(Estimator[pd.DataFrame]):
             if len(np.unique(y[train])) < 2:
                 oof[part] = float(np.mean(y[train]))
                 continue
+            fit_rows, held_rows = self._with_graph(values, context, y, train, part)
             booster = lgb.train(
-                self._lgb_params(), lgb.Dataset(matrix[train], y[train]), self.n_estimators
+                self._lgb_params(), lgb.Dataset(fit_rows, y[train]), self.n_estimators
             )
-            oof[part] = booster.predict(matrix[part], num_threads=self.n_jobs)
+            oof[part] = booster.predict(held_rows, num_threads=self.n_jobs)
         return oof
 
     def _lgb_params(self) -> dict[str, Any]:
