@@ -82,6 +82,10 @@ class ConflictError(WorkflowError):
     """Someone else changed the object first (optimistic locking)."""
 
 
+class QuotaExceededError(WorkflowError):
+    """A partner's API key has used its daily quota: retry tomorrow (429)."""
+
+
 class EvaluationError(FanzhaError):
     """Ground truth is missing or inconsistent with the warnings."""
 

@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     notify_retry_seconds: float = Field(
         30.0, gt=0, description="first outbox retry delay (doubles per attempt, max 1 hour)"
     )
+    partner_daily_rows: int = Field(
+        20_000, ge=1, description="account rows one partner API key may push per UTC day"
+    )
+    partner_valid_days: int = Field(
+        180, ge=1, description="days an account pushed by a partner stays blacklisted"
+    )
 
     # --- tiered response (docs/tiers.md) ---
     desk_one_to_one_per_station_per_day: int = Field(

@@ -24,7 +24,7 @@ from fanzha.notify import MemoryChannel
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
 from fanzha.store.event_store import EventStore
-from fanzha.web import api, api_cases, api_events, api_restrictions, errors
+from fanzha.web import api, api_cases, api_events, api_partner, api_restrictions, errors
 from fanzha.web.pages import (
     admin,
     auth,
@@ -113,6 +113,7 @@ def create_app(
     app.include_router(api_cases.router)
     app.include_router(api_restrictions.router)
     app.include_router(api_events.router)
+    app.include_router(api_partner.router)
     errors.install(app)
     app.add_middleware(SessionAndHeaders, desk=desk)
     return app

@@ -15,6 +15,7 @@ from fanzha.errors import (
     NotFoundError,
     PermissionDeniedError,
     QueueFullError,
+    QuotaExceededError,
     StreamError,
     WorkflowError,
 )
@@ -25,6 +26,7 @@ STATUS: tuple[tuple[type[FanzhaError], int, str], ...] = (
     (NotFoundError, 404, "not_found"),
     (PermissionDeniedError, 403, "forbidden"),
     (ConflictError, 409, "conflict"),
+    (QuotaExceededError, 429, "quota_exceeded"),
     (WorkflowError, 422, "invalid"),
     (QueueFullError, 503, "queue_full"),
     (StreamError, 503, "unavailable"),

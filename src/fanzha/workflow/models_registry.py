@@ -7,6 +7,7 @@ from fanzha.workflow.campaign import models as campaign_models
 from fanzha.workflow.candidate import models as candidate_models  # noqa: F401
 from fanzha.workflow.case import models as case_models
 from fanzha.workflow.outcome import models as outcome_models
+from fanzha.workflow.partner import models as partner_models
 from fanzha.workflow.restriction import models as restriction_models
 from fanzha.workflow.retention import models as retention_models
 from fanzha.workflow.station import models as station_models
@@ -22,6 +23,7 @@ __all__ = [
     "case_models",
     "notify_models",
     "outcome_models",
+    "partner_models",
     "restriction_models",
     "retention_models",
     "station_models",

@@ -47,6 +47,7 @@ class Permission(StrEnum):
     PUBLICITY_VIEW = "publicity_view"  # see campaigns, events, figures (within scope)
     PUBLICITY_EDIT = "publicity_edit"  # record publicity events and what they found
     EVENTS_WRITE = "events_write"  # send events to the real-time stream (partners only)
+    PARTNER_ACCOUNTS = "partner_accounts"  # push suspicious accounts (banks, bureaus only)
 
 
 P = Permission
@@ -77,6 +78,7 @@ SCOPES: dict[str, frozenset[Permission]] = {
     "outcomes:write": frozenset({P.VIEW, P.OUTCOME}),
     "cases:write": frozenset({P.CASE_VIEW, P.CASE_EDIT}),  # e.g. the provincial case system
     "events:write": frozenset({P.EVENTS_WRITE}),  # operators, banks: POST /api/v1/events
+    "partner:accounts": frozenset({P.PARTNER_ACCOUNTS}),  # banks: POST /api/v1/partner/accounts
 }
 
 

@@ -76,6 +76,11 @@ ACTIONS: dict[str, tuple[Permission, Do]] = {
         ),
     ),
     # partner systems only (scope events:write): every desk role is refused before validation
+    # partner systems only (scope partner:accounts): desk roles are refused
+    "partner_accounts": (
+        Permission.PARTNER_ACCOUNTS,
+        lambda b, w: b.api("POST", "/api/v1/partner/accounts", json={"rows": [{"row_id": "1"}]}),
+    ),
     "events_write": (
         Permission.EVENTS_WRITE,
         lambda b, w: b.api("POST", "/api/v1/events", json={"events": []}),

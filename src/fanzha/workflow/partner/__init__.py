@@ -1,0 +1,1 @@
+"""Partner intake: banks and the administrative approval bureau push suspicious accounts."""
