@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     notify_retry_seconds: float = Field(
         30.0, gt=0, description="first outbox retry delay (doubles per attempt, max 1 hour)"
     )
+    outreach_sms_channel: str = Field(
+        "sms", description="channel of the SMS to automated-tier warnings ('': none)"
+    )
+    outreach_voice_channel: str = Field(
+        "voice", description="channel of the robot call to assisted-tier warnings ('': none)"
+    )
     partner_daily_rows: int = Field(
         20_000, ge=1, description="account rows one partner API key may push per UTC day"
     )

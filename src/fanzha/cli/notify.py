@@ -6,9 +6,10 @@ import datetime as dt
 import getpass
 import signal
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import func, select
@@ -19,6 +20,10 @@ from fanzha.errors import ConfigError
 from fanzha.notify.outbox import AuditNote
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction, upgrade
+
+if TYPE_CHECKING:
+    from fanzha.notify.dispatcher import Dispatcher
+    from fanzha.workflow.tier.outreach import OutreachReport
 
 notify_app = typer.Typer(
     help="Outreach: automated warnings and broadcast groups.", no_args_is_help=True
@@ -66,37 +71,99 @@ def run(
     channels_file: Annotated[
         Path | None, typer.Option(help="channels JSON (default FANZHA_NOTIFY_CHANNELS_FILE)")
     ] = None,
+    warnings: Annotated[
+        bool,
+        typer.Option(
+            "--warnings/--no-warnings",
+            help="first queue an SMS for every automated-tier warning and a robot call for "
+            "every assisted one, and escalate the tier of those not reached or not confirmed",
+        ),
+    ] = True,
     no_audit: Annotated[bool, typer.Option("--no-audit", help="benchmarks only")] = False,
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Send the outbox: claim due rows, send with retries and rate limits, record receipts."""
-    from fanzha.notify import config, outbox
-    from fanzha.notify.dispatcher import Dispatcher
-
     settings = settings_with(None, database_url)
     path = channels_file or settings.notify_channels_file
     if path is None:
         raise ConfigError("no channels: set FANZHA_NOTIFY_CHANNELS_FILE or --channels-file")
-    channels, limiters = config.build(config.load_specs(path))
-    dispatcher = Dispatcher(
-        _factory(settings),
-        channels,
-        limiters,
-        audit=outbox.no_audit if no_audit else audit_hook,
-        batch_size=settings.notify_batch_size,
-        lease=dt.timedelta(seconds=settings.notify_lease_seconds),
-        policy=outbox.RetryPolicy(settings.notify_max_attempts, settings.notify_retry_seconds),
-        clock=lambda: _now(settings),
-    )
+    factory = _factory(settings)
+    dispatcher = make_dispatcher(settings, factory, path, audit=not no_audit)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
+        if warnings and not forever:
+            report = reach_warnings(settings, factory, dispatcher, receipt_wait)
+            typer.echo(outreach_summary(report))
         counts = dispatcher.run(until_idle=not forever, stop=stop, receipt_wait=receipt_wait)
     finally:
         dispatcher.close()
     typer.echo(
         f"sent {counts.sent}, retry {counts.retry}, failed {counts.failed}, "
         f"held {counts.held}, receipts {counts.receipts}"
+    )
+
+
+def make_dispatcher(
+    settings: Settings, factory: sessionmaker[Session], path: Path, *, audit: bool = True
+) -> Dispatcher:
+    """A dispatcher over the channels of ``path`` with the settings' batch, lease and retries."""
+    from fanzha.notify import config, outbox
+    from fanzha.notify.dispatcher import Dispatcher
+
+    channels, limiters = config.build(config.load_specs(path))
+    return Dispatcher(
+        factory,
+        channels,
+        limiters,
+        audit=audit_hook if audit else outbox.no_audit,
+        batch_size=settings.notify_batch_size,
+        lease=dt.timedelta(seconds=settings.notify_lease_seconds),
+        policy=outbox.RetryPolicy(settings.notify_max_attempts, settings.notify_retry_seconds),
+        clock=lambda: _now(settings),
+    )
+
+
+def reach_warnings(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    dispatcher: Dispatcher,
+    receipt_wait: float = 30.0,
+) -> OutreachReport:
+    """Contact the automated/assisted warnings, send until idle, escalate the unreached."""
+    from fanzha.workflow.tier.outreach import OutreachChannels, run_outreach
+    from fanzha.workflow.tier.rules import load_tier_rules
+
+    sms, voice = settings.outreach_sms_channel or None, settings.outreach_voice_channel or None
+    for name, tier, setting in ((sms, "automated", "SMS"), (voice, "assisted", "VOICE")):
+        if name is not None and name not in dispatcher.channels:
+            typer.echo(
+                f"no channel {name!r} in the channels file: {tier}-tier warnings get no "
+                f"contact (set FANZHA_OUTREACH_{setting}_CHANNEL)",
+                err=True,
+            )
+    channels = OutreachChannels(
+        sms if sms in dispatcher.channels else None,
+        voice if voice in dispatcher.channels else None,
+    )
+    return run_outreach(
+        factory,
+        lambda: dispatcher.run(until_idle=True, receipt_wait=receipt_wait),
+        load_tier_rules(settings.tier_rules_file),
+        channels,
+        lambda: _now(settings),
+    )
+
+
+def outreach_summary(report: OutreachReport) -> str:
+    """One line: contacts queued, their outcomes, escalations."""
+
+    def fmt(counts: Counter[str]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
+    return (
+        f"warnings contacted: {fmt(report.queued)}; outcomes: {fmt(report.outcomes)}; "
+        f"escalated to: {fmt(report.escalated)}"
     )
 
 

@@ -12,6 +12,7 @@ from fanzha.workflow.restriction import models as restriction_models
 from fanzha.workflow.retention import models as retention_models
 from fanzha.workflow.station import models as station_models
 from fanzha.workflow.stream import models as stream_models
+from fanzha.workflow.tier import models as tier_models
 from fanzha.workflow.user import models as user_models
 from fanzha.workflow.volunteer import models as volunteer_models
 from fanzha.workflow.warning import models as warning_models
@@ -28,6 +29,7 @@ __all__ = [
     "retention_models",
     "station_models",
     "stream_models",
+    "tier_models",
     "user_models",
     "volunteer_models",
     "warning_models",
