@@ -94,9 +94,22 @@ def main() -> None:
         typer.secho("aborted", err=True)
         sys.exit(130)
     except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        if isinstance(exc, usage_error_types()):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def usage_error_types() -> tuple[type[Exception], ...]:
+    """Click's usage-error class, and typer's vendored copy of it (typer ≥ 0.20 ships its own
+    click as ``typer._click``: its errors are not ``click.ClickException``)."""
+    import click
+
+    kinds: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer import _click  # type: ignore[attr-defined]
+
+        kinds.append(_click.exceptions.ClickException)
+    except (ImportError, AttributeError):
+        pass
+    return tuple(kinds)

@@ -1,8 +1,10 @@
 """``fanzha demo``: the main job end to end on the embedded default, then the desk.
 
 Simulate a small city → ingest it → find unlisted fraud numbers → detect → hand warnings to
-the desk → evaluate against the ground truth → print a summary → serve the warning desk on
-localhost with one login per role.
+the desk (with their response tiers) → evaluate against the ground truth → send the tiers'
+SMS and robot calls through local test servers → a simulated year of publicity and its
+measured effect → replay the next hour through the stream (Redis) while → the warning desk
+serves on localhost with one login per role.
 Everything lives under one folder (default ``var/demo``), so the demo never touches real data.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 import typer
 
 from fanzha.cli.common import console, settings_with
+from fanzha.cli.demo_steps import live_step, outreach_step, publicity_step
 from fanzha.cli.detect import print_result, store_warnings
 from fanzha.cli.history import add_demo_history
 from fanzha.cli.ingest import ingest_options, progress_bar
@@ -46,25 +49,29 @@ def demo(
     ),
     history_residents: int = typer.Option(100_000, help="city size of the simulated history"),
     history_months: int = typer.Option(3, help="months of simulated history"),
+    live: bool = typer.Option(
+        True, help="replay the next hour through a local Redis stream (needs redis-server)"
+    ),
+    live_seconds: float = typer.Option(60.0, help="how long the live hour's replay takes"),
 ) -> None:
     """Simulate a city, ingest, detect, evaluate, then serve the desk with demo logins."""
     shutil.rmtree(folder, ignore_errors=True)
     settings = settings_with(folder / "data", f"sqlite:///{(folder / 'fanzha.db').as_posix()}")
     sim_dir = folder / "sim"
     config = SimConfig(residents=residents, days=days, seed=seed, fraud_multiplier=fraud_multiplier)
-    console.rule("1/5 模拟城市 simulate")
+    console.rule("1/8 模拟城市 simulate")
     summary = simulate(config, sim_dir)
     console.print(f"{summary.events:,} events, {summary.would_lose} would-be victims")
-    console.rule("2/5 数据接入 ingest")
+    console.rule("2/8 数据接入 ingest")
     with progress_bar() as progress:
         report = ingest_directory(
             sim_dir, EventStore(settings.data_dir), progress=progress, **ingest_options(settings)
         )
     console.print(f"{report.accepted:,} rows accepted, {report.quarantined:,} quarantined")
-    console.rule("3/5 发现可疑号码 discover fraud numbers (model trained on the blacklist)")
+    console.rule("3/8 发现可疑号码 discover fraud numbers (model trained on the blacklist)")
     suspected = discover_numbers(EventStore(settings.data_dir))
     console.print(f"{suspected} unlisted numbers suspected")
-    console.rule("4/5 预警检测 detect")
+    console.rule("4/8 预警检测 detect")
     result = run_detection(EventStore(settings.data_dir), load_rules(), KeywordScorer())
     print_result(result)
     intake = store_warnings(settings, result)
@@ -73,10 +80,17 @@ def demo(
     if history:
         console.rule("模拟历史 simulated history (labelled as such on the dashboards)")
         add_demo_history(settings, residents=history_residents, months=history_months, seed=seed)
-    console.rule("5/5 效果评估 evaluate (against the simulator's ground truth)")
+    console.rule("5/8 效果评估 evaluate (against the simulator's ground truth)")
     store = EventStore(settings.data_dir)
     figures = evaluate(load_truth(sim_dir), facts_of(result), residents_by_phone(store))
     print_evaluation(figures, console)
+    console.rule("6/8 外呼 outreach: SMS and robot calls by tier (simulated gateway and robot)")
+    outreach_step(settings)
+    console.rule("7/8 宣传 publicity: volunteers, campaigns and their effect (simulated year)")
+    publicity_step(settings, seed)
+    if live:
+        console.rule("8/8 实时 live: the next hour through the stream")
+        live_step(settings, config, folder, seconds=live_seconds, desk_port=port if serve else None)
     if serve:
         start_desk(settings, port)
 

@@ -25,12 +25,17 @@ class Base(DeclarativeBase):
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys and WAL so readers never block."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_folder(url)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite file (SQLite creates the file, not its folder)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -51,6 +56,7 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Create or upgrade the schema to ``revision``."""
+    ensure_sqlite_folder(url)
     command.upgrade(alembic_config(url), revision)
 
 

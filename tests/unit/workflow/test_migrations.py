@@ -25,3 +25,9 @@ def test_migrated_schema_matches_models(tmp_path: Path) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     tables = [d for d in diffs if not _ignored(d)]
     assert tables == [], tables
+
+
+def test_upgrade_creates_the_folder_of_a_new_sqlite_store(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "workflow.db"
+    upgrade(f"sqlite:///{path}")  # SQLite itself fails with "unable to open database file"
+    assert path.is_file()
