@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", description="workflow store URL; default sqlite:///<data_dir>/fanzha.db"
     )
+    database_pool_size: int = Field(
+        10, ge=1, description="desk: workflow store connections kept open per worker process"
+    )
+    database_max_overflow: int = Field(
+        30, ge=0, description="desk: extra connections per worker at peak (pool size + this)"
+    )
     pseudonym_key: str = Field(
         DEV_PSEUDONYM_KEY, description="secret key for pseudonymising ID numbers (HMAC-SHA256)"
     )

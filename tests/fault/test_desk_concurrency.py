@@ -88,15 +88,8 @@ def _hammer(url: str) -> None:
     print("desk concurrency:", json.dumps(dict(statuses)))
 
 
-KNOWN = (
-    "50 concurrent writers exhaust the desk's connection pool (SQLAlchemy default 5 + 10, "
-    "30 s timeout): some requests fail with 500 'QueuePool limit reached' (docs/faults.md)"
-)
-
-
 @pytest.mark.integration
 @pytest.mark.slow
-@pytest.mark.xfail(reason=KNOWN, strict=False)
 def test_desk_concurrent_outcomes_lose_no_update_on_sqlite(tmp_path: Path) -> None:
     _hammer(f"sqlite:///{tmp_path / 'desk.db'}")
 
@@ -104,7 +97,6 @@ def test_desk_concurrent_outcomes_lose_no_update_on_sqlite(tmp_path: Path) -> No
 @pytest.mark.integration
 @pytest.mark.postgres
 @pytest.mark.slow
-@pytest.mark.xfail(reason=KNOWN, strict=False)
 def test_desk_concurrent_outcomes_lose_no_update_on_postgres() -> None:
     admin = postgres_admin()
     url = new_postgres_db(admin)

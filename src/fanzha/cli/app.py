@@ -107,7 +107,7 @@ def usage_error_types() -> tuple[type[Exception], ...]:
 
     kinds: list[type[Exception]] = [click.ClickException]
     try:
-        from typer import _click  # type: ignore[attr-defined]
+        from typer import _click
 
         kinds.append(_click.exceptions.ClickException)
     except (ImportError, AttributeError):

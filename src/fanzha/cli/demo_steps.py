@@ -105,8 +105,8 @@ def next_hour(config: SimConfig, folder: Path, batch_sim: Path) -> tuple[Path, i
     simulate(following, full)
     live = folder / "live"
     shutil.rmtree(live, ignore_errors=True)
-    for kind in REFERENCE:  # the batch's registry and blacklists
-        shutil.copytree(batch_sim / kind, live / kind)
+    for kind in REFERENCE:  # the batch's registry; the blacklists as of the next day
+        shutil.copytree((full if kind == "indicators" else batch_sim) / kind, live / kind)
     day = dt.datetime.combine(following.start + dt.timedelta(days=config.days), dt.time())
     low, high = day + dt.timedelta(hours=LIVE_HOUR), day + dt.timedelta(hours=LIVE_HOUR + 1)
     events = 0

@@ -23,10 +23,18 @@ class Base(DeclarativeBase):
     """Base class of every workflow-store table."""
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys and WAL so readers never block."""
+def make_engine(
+    url: str, *, pool_size: int | None = None, max_overflow: int | None = None
+) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys and WAL so readers never block.
+    ``pool_size``/``max_overflow`` size the connection pool (the desk's many request threads);
+    None keeps SQLAlchemy's defaults."""
     ensure_sqlite_folder(url)
-    engine = create_engine(url, future=True)
+    pool: dict[str, int] = {}
+    if pool_size is not None and url != "sqlite:///:memory:":
+        pool["pool_size"] = pool_size
+        pool["max_overflow"] = max_overflow if max_overflow is not None else 10
+    engine = create_engine(url, future=True, **pool)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

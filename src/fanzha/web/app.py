@@ -65,7 +65,11 @@ def create_app(
     run_ticker: bool = True,
 ) -> FastAPI:
     """The desk app. The schema must already be migrated (``fanzha.store.database.upgrade``)."""
-    engine = engine or make_engine(settings.effective_database_url)
+    engine = engine or make_engine(
+        settings.effective_database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     inbox = MemoryChannel()
     desk = DeskState(
         settings=settings,

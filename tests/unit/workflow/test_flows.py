@@ -226,3 +226,37 @@ def test_next_steps_follow_ladder_and_permissions(desk: Desk, config: DeskConfig
         w = service.get(session=s, principal=s1[0], warning_id=wid)
         steps = flows.next_steps(session=s, principal=s1[0], warning=w)
     assert steps == [ActionKind.CALL, ActionKind.VISIT, ActionKind.OPERATOR_ASSIST]
+
+
+def _follow_up(version: int, note: str) -> OutcomeCreate:
+    return OutcomeCreate(category=Category.FOLLOW_UP, version=version, note=note)
+
+
+def test_an_outcome_that_changes_no_column_still_conflicts_with_a_concurrent_edit(
+    desk: Desk, config: DeskConfig, s1
+) -> None:
+    """A second 需再次反馈 leaves the warning's columns as they were; it must still move the
+    version on, or two officers' entries based on the same version both commit (lost update,
+    found by tests/fault/test_desk_concurrency.py at 50 users)."""
+    from sqlalchemy import update
+
+    from fanzha.workflow.warning.models import EarlyWarning
+
+    wid = _routed(desk, config, community="C1")
+    args = {"principal": s1[0], "warning_id": wid, "config": config, "now": NOW}
+    with desk.factory.begin() as s:
+        outcomes.record(session=s, data=_follow_up(desk.get(wid).version_id, "first"), **args)
+    seen = desk.get(wid).version_id
+    with desk.factory.begin() as s:
+        outcomes.record(session=s, data=_follow_up(seen, "second"), **args)
+    assert desk.get(wid).version_id == seen + 1
+    seen += 1
+    with desk.factory.begin() as s, pytest.raises(ConflictError):
+        service.get(session=s, principal=s1[0], warning_id=wid)  # read at version `seen`
+        s.execute(  # another officer's commit lands in between
+            update(EarlyWarning)
+            .where(EarlyWarning.id == wid)
+            .values(version_id=seen + 1)
+            .execution_options(synchronize_session=False)
+        )
+        outcomes.record(session=s, data=_follow_up(seen, "third"), **args)

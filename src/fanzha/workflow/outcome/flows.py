@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from fanzha.core import fraud_types
 from fanzha.errors import ConflictError, WorkflowError
 from fanzha.workflow.audit import service as audit
-from fanzha.workflow.concurrency import flush_or_conflict
+from fanzha.workflow.concurrency import flush_or_conflict, mark_edited
 from fanzha.workflow.handling import after_outcome
 from fanzha.workflow.outcome.models import CATEGORIES, Outcome, OutcomeCreate
 from fanzha.workflow.roles import Permission, Principal
@@ -65,6 +65,7 @@ def record(
     session.add(outcome)
     after_outcome(warning, data.category, now)
     reset_clock(warning, config.sla)
+    mark_edited(warning)
     flush_or_conflict(session, "warning", warning=warning.id)
     audit.append(
         session=session,
