@@ -11,6 +11,9 @@ from fanzha.ingest import ingest_directory
 from fanzha.sim import SimConfig, simulate
 from fanzha.store.event_store import EventStore
 from fanzha.stream.redis_server import free_port, redis_binary, start_redis
+from tests.databases import db_url, pg_template, sqlite_template
+
+__all__ = ["db_url", "pg_template", "sqlite_template"]
 
 
 @pytest.fixture(scope="session")

@@ -29,10 +29,12 @@ from fanzha.workflow.stream.models import StreamCheckpoint, StreamRaise
 from fanzha.workflow.warning.models import EarlyWarning
 
 
-def settings_for(store: EventStore, tmp: Path, redis_url: str, stream: str) -> Settings:
+def settings_for(
+    store: EventStore, tmp: Path, redis_url: str, stream: str, db_url: str | None = None
+) -> Settings:
     return Settings(
         data_dir=store.root,
-        database_url=f"sqlite:///{tmp / 'workflow.db'}",
+        database_url=db_url or f"sqlite:///{tmp / 'workflow.db'}",
         stream_redis_url=redis_url,
         stream_name=stream,
         stream_queue_max=10_000_000,
@@ -87,9 +89,10 @@ def stored(settings: Settings) -> tuple[list[EarlyWarning], int, list[Any], int]
 
 
 def test_consumer_restart_from_snapshot_equals_one_run(
-    city_store: EventStore, redis_url: str, tmp_path: Path
+    city_store: EventStore, redis_url: str, tmp_path: Path, db_url: str
 ) -> None:
-    settings = settings_for(city_store, tmp_path, redis_url, f"once:{uuid.uuid4().hex}")
+    """On SQLite and PostgreSQL (the workflow store the consumer commits to)."""
+    settings = settings_for(city_store, tmp_path, redis_url, f"once:{uuid.uuid4().hex}", db_url)
     report = publish(make_queue(settings), keyed(store_events(city_store)), rate=None)
     first = make_consumer(settings)
     for _ in range(40):  # part of the stream, snapshots along the way; then a "crash"
