@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, func, or_, select, text
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from fanzha.core.warning_record import dump_reasons
+from fanzha.notify.models import OutboxRow
+from fanzha.notify.service import request_contact
 from fanzha.store.event_store import EventStore
 from fanzha.workflow.action.models import Action
 from fanzha.workflow.audit import service as audit
@@ -252,12 +254,25 @@ def test_retention_purges_personal_data_of_old_closed_warnings(desk: Desk) -> No
     recent = city.warning(RECENT)
     city.handle(recent, RECENT)
     still_open = city.warning(None, warned_at=OLD, episode_start=OLD)
+    with desk.factory.begin() as s:  # an automated SMS to each of the two closed warnings
+        for wid in (old, recent):
+            request_contact(
+                s, warning_id=wid, fraud_type="fake_investment", recipient=str(PHONE),
+                channel="sms", now=OLD,
+            )  # fmt: skip
     report = purge(desk.factory)
     assert (report.counts["warnings"], report.counts["actions"], report.counts["outcomes"]) == (
         1,
         2,
         1,
     )
+    assert report.counts["outreach"] == 1
+    with desk.factory() as s:
+        sent = {r.subject_id: r for r in s.scalars(select(OutboxRow))}
+    purged_sms, kept_sms = sent[str(old)], sent[str(recent)]
+    assert purged_sms.recipient.startswith("purged:") and purged_sms.body == ""
+    assert purged_sms.template == kept_sms.template and purged_sms.status == "pending"
+    assert kept_sms.recipient == str(PHONE) and kept_sms.body
     w = desk.get(old)
     assert w.phone is None and w.resident_id.startswith("purged:")
     assert dump_reasons(w.reasons) == [
@@ -450,7 +465,7 @@ def test_retention_audit_chain_verifies_after_purge(desk: Desk) -> None:
     assert batch.object_id == str(report.run_id)
     assert batch.detail == {
         "phase": "warnings",
-        "counts": {"actions": 0, "outcomes": 0, "warnings": 1},
+        "counts": {"actions": 0, "outcomes": 0, "outreach": 0, "warnings": 1},
     }
     assert record.object_id == str(report.run_id) and record.actor == "cli:test"
     assert record.detail["counts"]["warnings"] == 1

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from fanzha.core.masking import mask_account
+from fanzha.notify.models import OutboxRow
 from fanzha.workflow.action.models import Action
 from fanzha.workflow.case.models import Case, CaseAccount
 from fanzha.workflow.outcome.models import Outcome
@@ -212,9 +213,31 @@ def purge_warnings(
     result = session.execute(update(Outcome).where(Outcome.warning_id.in_(ids)).values(note=""))
     counts["outcomes"] += int(result.rowcount or 0)  # type: ignore[attr-defined]
     counts.update(_purge_restrictions(session, placeholders))
+    counts["outreach"] += _purge_outbox(session, placeholders)
     _mark(session, "warnings", ids, run_id, now)
     session.flush()
     return counts
+
+
+def _purge_outbox(session: Session, placeholders: dict[int, str]) -> int:
+    """The automated contacts of these warnings: the number becomes the person's placeholder,
+    the text is dropped (template, channel, status, times and receipts are kept)."""
+    rows = session.execute(
+        select(OutboxRow.id, OutboxRow.subject_id).where(
+            OutboxRow.subject_type == "warning",
+            OutboxRow.subject_id.in_([str(i) for i in placeholders]),
+        )
+    ).all()
+    if rows:
+        table = OutboxRow.metadata.tables[OutboxRow.__tablename__]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row"))
+            .values(recipient=bindparam("token"), body="", title="")
+        )
+        values = [{"row": r, "token": placeholders[int(w)]} for r, w in rows]
+        session.connection().execute(statement, values)
+    return len(rows)
 
 
 def _purge_actions(session: Session, warning_ids: list[int]) -> int:
