@@ -3,8 +3,8 @@
 Simulate a small city → ingest it → find unlisted fraud numbers → detect → hand warnings to
 the desk (with their response tiers) → evaluate against the ground truth → send the tiers'
 SMS and robot calls through local test servers → a simulated year of publicity and its
-measured effect → replay the next hour through the stream (Redis) while → the warning desk
-serves on localhost with one login per role.
+measured effect → serve the warning desk on localhost with one login per role while the next
+hour is replayed through the stream (Redis), so its warnings appear on the desk as they come.
 Everything lives under one folder (default ``var/demo``), so the demo never touches real data.
 """
 
