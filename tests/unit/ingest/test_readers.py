@@ -114,6 +114,26 @@ def test_csv_reader_quarantines_truncated_last_row(tmp_path: Path, ingest: Inges
     assert row["row"] == "3" and "fields" in row["reason"]
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [b"\n13812345678,13900001111,2024-05-01 12:00:00,1\xe9\x95", b"\n\xff\xfe,95588,x,1\n"],
+    ids=["cut-inside-a-character", "bad-bytes"],
+)
+def test_csv_reader_quarantines_undecodable_bytes_and_reads_on(
+    tmp_path: Path, ingest: Ingest, tail: bytes
+) -> None:
+    """A BOM file with bytes its encoding cannot decode (e.g. cut inside a character): that
+    row is quarantined, the rest read (a strict decoder raised there forever, filling memory)."""
+    body = "\n".join([",".join(HEADER), *(",".join(r) for r in ROWS)]).encode()
+    path = tmp_path / "calls.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + body + tail)
+    report = ingest("calls", path)
+    assert_invariant(report)
+    assert (report.files[0].new, report.files[0].quarantined) == (2, 1)
+    (row,) = quarantine_rows(report)
+    assert row["row"] == "4" and "not valid utf-8-sig" in row["reason"]
+
+
 def test_csv_reader_missing_required_column_reads_nothing(
     tmp_path: Path, ingest: Ingest, store: EventStore
 ) -> None:
@@ -166,6 +186,20 @@ def test_jsonl_reader_round_trip_and_broken_line(
     assert_invariant(report)
     assert (report.files[0].new, report.files[0].quarantined) == (2, 1)
     assert quarantine_rows(report)[0]["row"] == "3"
+    assert _calls(store) == EXPECTED
+
+
+def test_jsonl_reader_quarantines_a_line_with_undecodable_bytes(
+    tmp_path: Path, ingest: Ingest, store: EventStore
+) -> None:
+    lines = [json.dumps(dict(zip(HEADER, r, strict=True))).encode() for r in ROWS]
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + lines[0] + b'\n{"caller": "\xff\xfe"}\n' + lines[1])
+    report = ingest("calls", path)
+    assert_invariant(report)
+    assert (report.files[0].new, report.files[0].quarantined) == (2, 1)
+    (row,) = quarantine_rows(report)
+    assert row["row"] == "2" and "not valid text" in row["reason"]
     assert _calls(store) == EXPECTED
 
 

@@ -20,7 +20,7 @@ from fanzha.errors import IngestError
 from fanzha.ingest.headers import HeaderMatch, match_headers
 from fanzha.ingest.readers.base import Reject, RowBuffer, Source, raw_json
 from fanzha.ingest.readers.csvduck import CsvPlan
-from fanzha.ingest.readers.textfile import open_binary, open_text
+from fanzha.ingest.readers.textfile import has_undecoded, open_binary, open_text, shown
 
 __all__ = ["read_csv"]
 
@@ -46,6 +46,10 @@ def read_csv(path: Path, kind: Kind) -> Source:
             first = stream.readline()
             if not first.strip():
                 raise IngestError("empty file: no header line", file=path.name)
+            if has_undecoded(first):
+                raise IngestError(
+                    f"unreadable header: bytes that are not valid {encoding} text", file=path.name
+                )
             delimiter = _sniff_delimiter(first)
             header = next(csv.reader([first], delimiter=delimiter))
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -96,7 +100,10 @@ def _rows(
     id_names = frozenset(h for n, h in source.headers.items() if n == "id_number")
     width = len(header)
     row = 1
-    stream = io.TextIOWrapper(open_binary(path), encoding=encoding, newline="")
+    # Decoded as open_text does: a row holding undecodable bytes is rejected, the next one read.
+    stream = io.TextIOWrapper(
+        open_binary(path), encoding=encoding, errors="surrogateescape", newline=""
+    )
     stream.readline()
     reader = csv.reader(stream, delimiter=delimiter)
     with stream:
@@ -106,10 +113,15 @@ def _rows(
                 fields = next(reader)
             except StopIteration:
                 break
-            except (csv.Error, UnicodeDecodeError) as exc:
+            except csv.Error as exc:
                 source.rejects.append(Reject(row, "", f"unreadable line: {exc}", "null"))
                 continue
             if not any(f.strip() for f in fields):
+                continue
+            if any(has_undecoded(f) for f in fields):
+                reason = f"bytes that are not valid {encoding} text"
+                raw = raw_json(header, [shown(f) for f in fields], id_names)
+                source.rejects.append(Reject(row, "", reason, raw))
                 continue
             if len(fields) > width and not any(f.strip() for f in fields[width:]):
                 fields = fields[:width]

@@ -18,7 +18,7 @@ from fanzha.errors import IngestError
 from fanzha.ingest.headers import match_headers
 from fanzha.ingest.idnumbers import mask_ids_in_text
 from fanzha.ingest.readers.base import Reject, RowBuffer, Source
-from fanzha.ingest.readers.textfile import open_text
+from fanzha.ingest.readers.textfile import has_undecoded, open_text, shown
 
 __all__ = ["read_jsonl"]
 
@@ -27,6 +27,10 @@ def _first_object(stream: IO[str], path: Path) -> tuple[int, dict[str, object]]:
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        if has_undecoded(line):
+            raise IngestError(
+                "first line has bytes that are not valid text", file=path.name, row=number
+            )
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -71,6 +75,12 @@ def _rows(
     with stream:
         for row, line in enumerate(stream, start=number + 1):
             if not line.strip():
+                continue
+            if has_undecoded(line):
+                raw = mask_ids_in_text(
+                    json.dumps(shown(line.rstrip("\n"))[:2000], ensure_ascii=False)
+                )
+                source.rejects.append(Reject(row, "", "bytes that are not valid text", raw))
                 continue
             try:
                 value = json.loads(line)

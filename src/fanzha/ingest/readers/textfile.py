@@ -5,16 +5,29 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import re
 import zlib
 from pathlib import Path
 from typing import IO, cast
 
 from fanzha.errors import IngestError
 
-__all__ = ["detect_encoding", "open_binary", "open_text"]
+__all__ = ["detect_encoding", "has_undecoded", "open_binary", "open_text", "shown"]
 
 _CHUNK = 1 << 20
 _FALLBACKS = ("utf-8", "gb18030")
+# What errors="surrogateescape" makes of bytes the encoding cannot decode: lone low surrogates.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def has_undecoded(text: str) -> bool:
+    """Whether ``text`` (read by :func:`open_text`) held bytes its encoding could not decode."""
+    return _UNDECODED.search(text) is not None
+
+
+def shown(text: str) -> str:
+    """``text`` with undecodable bytes as U+FFFD, fit to write to a UTF-8 quarantine file."""
+    return _UNDECODED.sub("\ufffd", text)
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -72,9 +85,16 @@ def detect_encoding(path: Path) -> str:
 
 
 def open_text(path: Path) -> tuple[IO[str], str]:
-    """The file as text in its detected encoding, with universal newlines kept for ``csv``."""
+    """The file as text in its detected encoding, with universal newlines kept for ``csv``.
+
+    Bytes the encoding cannot decode (a BOM file cut inside a character, say) are read as lone
+    surrogates (:func:`has_undecoded`), so a reader rejects the row holding them and reads on:
+    a strict decoder raises at the same place on every call and never gets past it.
+    """
     encoding = detect_encoding(path)
     if encoding == "utf-16" and not _decodes(path, "utf-16"):
         raise IngestError("cannot decode UTF-16 file", file=path.name)
-    stream = io.TextIOWrapper(open_binary(path), encoding=encoding, newline="")
+    stream = io.TextIOWrapper(
+        open_binary(path), encoding=encoding, errors="surrogateescape", newline=""
+    )
     return stream, encoding
