@@ -70,7 +70,7 @@ def outreach_step(settings: Settings) -> None:
         dispatcher.close()
         gateway.stop()
         robot.stop()
-    console.print(outreach_summary(report))
+    console.print(outreach_summary(report) if report else "no outreach channel configured")
     console.print(
         f"simulated gateway: {len(gateway.state.accepted):,} SMS accepted; "
         f"simulated voice robot: {len(robot.state.calls):,} calls"

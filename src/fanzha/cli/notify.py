@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.cli.common import DatabaseOption, settings_with
 from fanzha.errors import ConfigError
+from fanzha.notify.dispatcher import DispatchCounts
 from fanzha.notify.outbox import AuditNote
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction, upgrade
@@ -92,10 +93,14 @@ def run(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
+        counts = DispatchCounts()
         if warnings and not forever:
-            report = reach_warnings(settings, factory, dispatcher, receipt_wait)
-            typer.echo(outreach_summary(report))
-        counts = dispatcher.run(until_idle=not forever, stop=stop, receipt_wait=receipt_wait)
+            report = reach_warnings(settings, factory, dispatcher, receipt_wait, counts)
+            if report is not None:
+                typer.echo(outreach_summary(report))
+        counts.add(
+            vars(dispatcher.run(until_idle=not forever, stop=stop, receipt_wait=receipt_wait))
+        )
     finally:
         dispatcher.close()
     typer.echo(
@@ -129,8 +134,10 @@ def reach_warnings(
     factory: sessionmaker[Session],
     dispatcher: Dispatcher,
     receipt_wait: float = 30.0,
-) -> OutreachReport:
-    """Contact the automated/assisted warnings, send until idle, escalate the unreached."""
+    counts: DispatchCounts | None = None,
+) -> OutreachReport | None:
+    """Contact the automated/assisted warnings, send until idle (adding what was sent to
+    ``counts``), escalate the unreached; None when no outreach channel is configured."""
     from fanzha.workflow.tier.outreach import OutreachChannels, run_outreach
     from fanzha.workflow.tier.rules import load_tier_rules
 
@@ -146,9 +153,12 @@ def reach_warnings(
         sms if sms in dispatcher.channels else None,
         voice if voice in dispatcher.channels else None,
     )
+    if channels.sms is None and channels.voice is None:
+        return None
+    total = counts if counts is not None else DispatchCounts()
     return run_outreach(
         factory,
-        lambda: dispatcher.run(until_idle=True, receipt_wait=receipt_wait),
+        lambda: total.add(vars(dispatcher.run(until_idle=True, receipt_wait=receipt_wait))),
         load_tier_rules(settings.tier_rules_file),
         channels,
         lambda: _now(settings),
