@@ -131,8 +131,17 @@ PUBLISH = (
 )
 
 
-def run_killed(args: list[str], env: dict[str, str], after: float) -> None:
+def run_killed(
+    args: list[str], env: dict[str, str], after: float, progress: Settings | None = None
+) -> None:
+    """SIGKILL ``args`` ``after`` s after it started — or, with ``progress``, ``after`` s after
+    its first committed checkpoint (so the kill lands mid-stream however fast the machine)."""
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while progress is not None and process.poll() is None and time.monotonic() < deadline:
+        if consumed_so_far(progress) > 0:
+            break
+        time.sleep(0.02)
     time.sleep(after)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
@@ -151,8 +160,11 @@ def test_consumer_killed_at_random_points_loses_and_duplicates_nothing(
     consumer = [sys.executable, "-m", "fanzha", "stream", "serve"]
     total = sum(1 for _ in store_events(city_store))
     progress = []
-    for _ in range(6):  # killed while restoring, scoring, writing warnings or snapshots
-        run_killed(consumer, env, pick.uniform(2.5, 6.0))
+    for n in range(6):  # killed starting, restoring, scoring, writing warnings or snapshots
+        if n < 2:  # at a random moment of start-up (migration, lookups, first batches)
+            run_killed(consumer, env, pick.uniform(0.5, 4.0))
+        else:  # soon after a checkpoint: mid-stream, during scoring or a write
+            run_killed(consumer, env, pick.uniform(0.0, 0.3), progress=settings)
         progress.append(consumed_so_far(settings))
     assert any(0 < done < total for done in progress), progress  # killed mid-stream
     assert sender.wait(timeout=120) == 0, sender.stderr.read() if sender.stderr else ""
