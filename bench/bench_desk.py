@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import httpx
 from argon2 import PasswordHasher
@@ -158,8 +159,15 @@ STACKS = {"uvloop": ("uvloop", "httptools"), "asyncio": ("asyncio", "h11")}
 
 
 def start_server(
-    url: str, workers: int, stack: str = "uvloop"
+    url: str,
+    workers: int,
+    stack: str = "uvloop",
+    log: IO[bytes] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """uvicorn serving the desk on ``url``; ``log`` (if given) takes its output at info level,
+    so a worker restarted by uvicorn's health check shows up there; ``settings`` are extra
+    ``FANZHA_*`` environment variables."""
     port = free_port()
     # Steady state: the dashboards' start-up warm-up (seconds of SQL over 100k warnings) would
     # otherwise overlap the first timed run; bench_dashboard (same helper) measures cold views.
@@ -168,6 +176,7 @@ def start_server(
         "FANZHA_DATABASE_URL": url,
         "FANZHA_DESK_TICK_SECONDS": "0.2",
         "FANZHA_DASHBOARD_WARM_UP": "false",
+        **(settings or {}),
     }
     proc = subprocess.Popen(
         [
@@ -183,7 +192,7 @@ def start_server(
             "--workers",
             str(workers),
             "--log-level",
-            "warning",
+            "info" if log else "warning",
             "--no-access-log",
             "--loop",
             STACKS[stack][0],
@@ -191,6 +200,8 @@ def start_server(
             STACKS[stack][1],
         ],
         env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):

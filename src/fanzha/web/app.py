@@ -25,6 +25,7 @@ from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
 from fanzha.store.event_store import EventStore
 from fanzha.web import api, api_cases, api_events, api_partner, api_restrictions, errors
+from fanzha.web.admission import AdmissionLimit, request_limit
 from fanzha.web.pages import (
     admin,
     auth,
@@ -120,6 +121,9 @@ def create_app(
     app.include_router(api_partner.router)
     errors.install(app)
     app.add_middleware(SessionAndHeaders, desk=desk)
+    limit = request_limit(engine)
+    if limit is not None:  # outermost: a waiting request holds nothing (web/admission.py)
+        app.add_middleware(AdmissionLimit, limit=limit)
     return app
 
 

@@ -139,6 +139,7 @@ def api_principal(request: Request, desk: Desk, db: Db) -> Principal:
     token = request.headers.get("x-api-key")
     if token:
         principal = users.principal_for_api_key(session=db, token=token)
+        db.close()  # as in current_user: no pooled connection held across the thread hop
         if principal is None:
             raise LoginRequiredError
         return principal
