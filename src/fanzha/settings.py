@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     stream_dedupe_minutes: int = Field(
         60, ge=1, description="a resent event source id is recognised for this long"
     )
+    stream_history_days: int = Field(
+        90, ge=1, description="the stream's first-of-a-kind history forgets keys unseen this long"
+    )
     # --- outreach (notify channels, outbox dispatcher) ---
     notify_channels_file: Path | None = Field(
         None, description="JSON file of outreach channels (kinds, addresses, credentials, rates)"

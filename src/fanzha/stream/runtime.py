@@ -59,7 +59,10 @@ def make_consumer(
     url = settings.effective_database_url
     upgrade(url)
     scorer = StreamScorer(
-        rules, build_lookups(store, rules, settings.threads), load_text_scorer(text_model)
+        rules,
+        build_lookups(store, rules, settings.threads),
+        load_text_scorer(text_model),
+        history_days=settings.stream_history_days,
     )
     consumer = StreamConsumer(
         queue=make_queue(settings),

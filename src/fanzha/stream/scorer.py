@@ -21,7 +21,7 @@ from fanzha.detection.text.base import TextScorer
 from fanzha.stream.combos import ComboMatcher
 from fanzha.stream.events import Event, order_key
 from fanzha.stream.lookups import Lookups
-from fanzha.stream.seen import SeenState
+from fanzha.stream.seen import HISTORY_DAYS, SeenState
 from fanzha.stream.signals import Signal, SignalDeriver
 from fanzha.stream.state import EpisodeScorer, ResidentState, fraud_type_of, reason_order
 from fanzha.stream.texts import TextJudge
@@ -47,15 +47,27 @@ class StreamState:
 
 
 class StreamScorer:
-    """The batch rules, applied one micro-batch at a time."""
+    """The batch rules, applied one micro-batch at a time.
+
+    ``history_days``: the first-of-a-kind history forgets keys not seen for this many days
+    of event time (``FANZHA_STREAM_HISTORY_DAYS``).
+    """
 
     def __init__(
-        self, rules: Rules, lookups: Lookups, scorer: TextScorer, state: StreamState | None = None
+        self,
+        rules: Rules,
+        lookups: Lookups,
+        scorer: TextScorer,
+        state: StreamState | None = None,
+        *,
+        history_days: int = HISTORY_DAYS,
     ) -> None:
         self.rules = rules
         self.lookups = lookups
         self.state = state or StreamState()
-        self.deriver = SignalDeriver(rules, lookups, TextJudge(scorer), self.state.seen)
+        self.deriver = SignalDeriver(
+            rules, lookups, TextJudge(scorer), self.state.seen, history_days=history_days
+        )
         self.combos = ComboMatcher(rules)
         self.episodes = EpisodeScorer(rules)
         self.episode_gap = dt.timedelta(hours=rules.scoring.episode_gap_hours)

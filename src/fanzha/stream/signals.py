@@ -15,9 +15,9 @@ from typing import NamedTuple
 from fanzha.core.fraud_types import NORMAL
 from fanzha.detection.rules.model import Rules
 from fanzha.detection.signals import HOST_PATTERN
-from fanzha.stream.events import Event
+from fanzha.stream.events import Event, event_time
 from fanzha.stream.lookups import Entry, Lookups
-from fanzha.stream.seen import SeenState, hour_of
+from fanzha.stream.seen import HISTORY_DAYS, SeenState, hour_of
 from fanzha.stream.texts import TextJudge
 
 
@@ -76,13 +76,25 @@ def capped(weight: float, per_minute: float, max_weight: float | None, seconds: 
 
 
 class SignalDeriver:
-    """Turns events into signals with the rules, the lookups and the seen-state."""
+    """Turns events into signals with the rules, the lookups and the seen-state.
 
-    def __init__(self, rules: Rules, lookups: Lookups, judge: TextJudge, seen: SeenState) -> None:
+    ``history_days`` is the horizon of the seen-state's first-of-a-kind history.
+    """
+
+    def __init__(
+        self,
+        rules: Rules,
+        lookups: Lookups,
+        judge: TextJudge,
+        seen: SeenState,
+        *,
+        history_days: int = HISTORY_DAYS,
+    ) -> None:
         self.rules = rules
         self.lookups = lookups
         self.judge = judge
         self.seen = seen
+        self.history_days = history_days
         self._domains: dict[str, list[str]] = {}
         self._handlers: dict[str, Callable[[Event], Iterator[Signal]]] = {
             "calls": self._calls,
@@ -95,6 +107,7 @@ class SignalDeriver:
 
     def derive(self, event: Event) -> list[Signal]:
         """Every base signal the event fires (before resident resolution)."""
+        self.seen.observe(event_time(event), self.history_days)
         return list(self._handlers[event["kind"]](event))
 
     def domains_of(self, host: str | None) -> list[str]:
