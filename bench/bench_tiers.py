@@ -4,7 +4,9 @@ Run: ``python bench/bench_tiers.py --work var/bench_tiers`` (simulates and inges
 the first time; later runs reuse them). Protocol (docs/tiers.md): the victim model is trained
 on every checkpoint of one city (``--train-seed``, ``--train-multiplier`` for enough engaged
 residents) and tested on default cities of other seeds; tiers are replayed signal by signal
-for each desk capacity of ``--capacities``. Prints a JSON summary, with the load average.
+for each desk capacity of ``--capacities``. ``--number-model`` runs the fraud-number model on
+each city before detection (cities cached apart), ``--text-model`` and ``--rules`` replace
+the keyword scorer and the packaged rules. Prints a JSON summary, with the load average.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from typing import Any
 from fanzha.detection.keyword_scorer import KeywordScorer
 from fanzha.detection.pipeline import DetectionResult, run_detection
 from fanzha.detection.rules import load_rules
+from fanzha.detection.service import load_text_scorer
+from fanzha.detection.text.base import TextScorer
 from fanzha.detection.victim.model import VictimRiskModel
 from fanzha.detection.victim.service import score_checkpoints, snapshots_of
 from fanzha.evaluation.engaged import engaged_labels
-from fanzha.evaluation.experiment import residents_by_phone
+from fanzha.evaluation.experiment import discover_numbers, residents_by_phone
 from fanzha.evaluation.metrics import evaluate
 from fanzha.evaluation.tier_backtest import replay, tiered_facts
 from fanzha.evaluation.truth import load_truth
@@ -32,22 +36,35 @@ from fanzha.sim import SimConfig, simulate
 from fanzha.store.event_store import EventStore
 from fanzha.workflow.tier.rules import load_tier_rules
 
+#: What detection runs with; set once by ``main`` from the command line.
+SCORER: TextScorer = KeywordScorer()
+RULES_FILE: Path | None = None  # None: the packaged rules
 
-def city(work: Path, residents: int, days: int, seed: int, multiplier: float) -> Path:
-    """Simulate and ingest a city once; its folder (``sim`` and ``data`` inside)."""
-    root = work / f"s{seed}x{multiplier:g}_{residents}_{days}"
+
+def city(
+    work: Path, residents: int, days: int, seed: int, multiplier: float, numbers: bool
+) -> Path:
+    """Simulate and ingest a city once; its folder (``sim`` and ``data`` inside).
+
+    With ``numbers`` the fraud-number model is trained on the city's blacklist and its
+    suspects written to the store (the centre's daily ``fanzha numbers`` run), in a folder of
+    its own so that runs with and without it do not share a store.
+    """
+    suffix = "_numbers" if numbers else ""
+    root = work / f"s{seed}x{multiplier:g}_{residents}_{days}{suffix}"
     if not (root / "data" / "tables").exists():
         config = SimConfig(residents=residents, days=days, seed=seed, fraud_multiplier=multiplier)
         simulate(config, root / "sim")
-        ingest_directory(
-            root / "sim", EventStore(root / "data"), pseudonym_key=Settings().pseudonym_key
-        )
+        store = EventStore(root / "data")
+        ingest_directory(root / "sim", store, pseudonym_key=Settings().pseudonym_key)
+        if numbers:
+            discover_numbers(store)
     return root
 
 
 def detect(root: Path) -> tuple[DetectionResult, Any]:
     store = EventStore(root / "data")
-    result = run_detection(store, load_rules(None), KeywordScorer())
+    result = run_detection(store, load_rules(RULES_FILE), SCORER)
     con = store.connect()
     return result, con
 
@@ -104,17 +121,38 @@ def main() -> None:
     parser.add_argument("--test-seeds", type=int, nargs="+", default=[7, 21, 31])
     parser.add_argument("--capacities", type=int, nargs="+", default=[1, 2, 3, 5, 10])
     parser.add_argument("--model-out", type=Path, default=None)
+    parser.add_argument(
+        "--number-model", action="store_true", help="discover suspected numbers in each city"
+    )
+    parser.add_argument(
+        "--text-model", type=Path, default=None, help="trained text model; default keywords"
+    )
+    parser.add_argument("--rules", type=Path, default=None, help="rule file; default packaged")
     args = parser.parse_args()
+    global SCORER, RULES_FILE
+    SCORER = load_text_scorer(args.text_model)
+    RULES_FILE = args.rules
     train_root = city(
-        args.work, args.train_residents, args.days, args.train_seed, args.train_multiplier
+        args.work,
+        args.train_residents,
+        args.days,
+        args.train_seed,
+        args.train_multiplier,
+        args.number_model,
     )
     model, info = train(train_root, seed=0)
     if args.model_out:
         model.save(args.model_out)
         model.write_card(args.model_out)
-    report: dict[str, Any] = {"train": {**info, **model.meta_.metrics}, "load": os.getloadavg()}
+    report: dict[str, Any] = {
+        "train": {**info, **model.meta_.metrics},
+        "text_scorer": SCORER.version,
+        "number_model": args.number_model,
+        "rules": load_rules(RULES_FILE).full_version,
+        "load": os.getloadavg(),
+    }
     for seed in args.test_seeds:
-        root = city(args.work, args.residents, args.days, seed, 1.0)
+        root = city(args.work, args.residents, args.days, seed, 1.0, args.number_model)
         report[f"seed_{seed}"] = test(root, model, args.capacities)
     report["load_after"] = os.getloadavg()
     print(json.dumps(report, indent=1, default=str))

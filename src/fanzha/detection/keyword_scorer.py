@@ -18,7 +18,7 @@ from fanzha.detection.text.lexicon import TypeLexicon
 class KeywordScorer:
     """Judges texts with the type lexicon; ``正常`` (score 0) unless the lexicon flags them."""
 
-    version = "lexicon-1"
+    version = "lexicon-2"  # 2: lure cues (bait + link or call to action), 2026-12-07
 
     def __init__(self, lexicon: TypeLexicon | None = None) -> None:
         self.lexicon = lexicon or TypeLexicon()
@@ -29,7 +29,7 @@ class KeywordScorer:
         for content in texts:
             hit = self.lexicon.judge(content or "")
             if hit.flagged:
-                verdicts.append(TextVerdict(hit.fraud_type, round(hit.score, 4)))
+                verdicts.append(TextVerdict(hit.fraud_type, hit.probability))
             else:
                 verdicts.append(TextVerdict(NORMAL, 0.0))
         return verdicts

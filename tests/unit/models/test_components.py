@@ -39,6 +39,20 @@ def test_lexicon_ignores_topic_without_mechanics() -> None:
     assert not TypeLexicon().judge("【证券】您的股票账户今日收益为正，理财有风险").flagged
 
 
+def test_lexicon_flags_a_lure_by_its_bait_and_where_to_click() -> None:
+    bait = "在家动动手指日赚三百，当日结算"
+    assert not TypeLexicon().judge(bait).flagged  # a bait alone is an ad
+    hit = TypeLexicon().judge(bait + "，立即领取 https://h5.example.cn/r?id=1")
+    assert hit.flagged and hit.fraud_type == "task_rebate"
+    loan = TypeLexicon().judge("您有一笔信用额度待领取，低息秒批，点 www.example.cn 提现")
+    assert loan.flagged and loan.fraud_type == "fake_loan"
+
+
+def test_lexicon_ignores_a_link_without_a_bait() -> None:
+    text = "【快递】您的快件已签收，立即领取积分 https://m.example.cn/q?id=9 退订回T"
+    assert not TypeLexicon().judge(text).flagged
+
+
 def test_lexicon_discounts_anti_fraud_warnings() -> None:
     text = "反诈中心提醒：刷单返利、先交保证金、转到指定账户的都是诈骗，请勿轻信"
     assert not TypeLexicon().judge(text).flagged

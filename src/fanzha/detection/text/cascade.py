@@ -194,7 +194,7 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
             else:
                 fraud = p_fraud[i] >= self.band_high
             if flagged:
-                fraud, score = True, max(score, hit.score)
+                fraud, score = True, max(score, hit.probability)
             label = self._fraud_type(probs[i], hit.fraud_type) if fraud else NORMAL
             verdicts.append(TextVerdict(label, min(max(score, 0.0), 1.0)))
         return verdicts, routed

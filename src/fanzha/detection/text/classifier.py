@@ -207,7 +207,7 @@ class ScamTextClassifier(Estimator[Sequence[str]]):
         normal_at = self.classes_.index(NORMAL) if NORMAL in self.classes_ else -1
         p_fraud = 1.0 - float(row[normal_at]) if normal_at >= 0 else 1.0
         flagged = hit is not None and hit.flagged
-        lexicon_score = hit.score if hit is not None and flagged else 0.0
+        lexicon_score = hit.probability if hit is not None else 0.0
         score = max(p_fraud, lexicon_score)
         if p_fraud >= 0.5:
             fraud_row = row.copy()

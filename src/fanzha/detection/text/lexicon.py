@@ -41,6 +41,13 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "做销量",
         "提成",
         "任务",
+        "日赚",
+        "返佣",
+        "兼职体验",
+        "点赞员",
+        "当日结算",
+        "诚招",
+        "一单",
     ),
     "fake_investment": (
         "投资",
@@ -100,6 +107,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "包裹",
         "海关",
         "二手",
+        "渠道价",
+        "闲置转让",
     ),
     "fake_customer_service": (
         "客服",
@@ -111,6 +120,10 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "取消会员",
         "快递丢失",
         "质量问题",
+        "赔偿",
+        "赔付",
+        "自动扣费",
+        "人工客服",
     ),
     "fake_loan": (
         "贷款",
@@ -126,6 +139,12 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "提高额度",
         "还款能力",
         "额度",
+        "秒批",
+        "低息",
+        "不看征信",
+        "当天放款",
+        "即可贷",
+        "急用钱",
     ),
     "fake_credit": (
         "征信",
@@ -143,6 +162,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "金条",
         "白条",
         "清零",
+        "征信中心",
+        "异常记录",
     ),
     "impersonate_boss": (
         "我是你领导",
@@ -155,6 +176,11 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "帮我转",
         "老同学",
         "我是你",
+        "新号",
+        "不方便接电话",
+        "在开会",
+        "合同款",
+        "急转",
     ),
     "impersonate_police": (
         "公安局",
@@ -171,6 +197,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "传票",
         "配合调查",
         "资金清查",
+        "医保卡",
+        "套现",
     ),
     "romance": (
         "亲爱的",
@@ -192,6 +220,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "离异",
         "刷个礼物",
         "将来",
+        "有缘",
+        "加个好友",
     ),
     "game_trade": (
         "游戏",
@@ -294,7 +324,11 @@ WEAK_MECHANICS: tuple[str, ...] = (
     "入场",
     "上线后",
     "至少涨",
+    # the lure's call to action (a first SMS names the bait and where to click, rarely the
+    # payment yet); each counts once, and so does a link (`LINK`)
+    "立即领取",
 )
+LINK = re.compile(r"https?://|www\.", re.I)  # a link in the text: one weak mechanics cue
 WARNING_CUES: tuple[str, ...] = ("反诈", "谨防", "警惕", "都是诈骗", "请勿轻信", "谨慎")
 
 TOPIC_CAP = 3  # more than three topic cues add no evidence
@@ -302,6 +336,10 @@ STRONG_WEIGHT = 1.0
 WEAK_WEIGHT = 0.5
 MECHANICS_CAP = 3.0
 WARNING_DISCOUNT = 2.0  # per distinct warning cue: texts warning *about* fraud
+# P(fraud) of a text the lexicon flags, measured on the public Telecom_Fraud_Texts_5 set
+# (2026-12-07, lexicon-2): 1,192 of 1,198 flagged texts are fraud (99.5 %; 99.1-100 % in
+# every evidence band), rounded down. ``score`` is evidence strength, not a probability.
+FLAGGED_PRECISION = 0.99
 
 
 @dataclass(frozen=True)
@@ -314,6 +352,11 @@ class LexiconHit:
     score: float  # combined evidence in [0, 1]
     flagged: bool
     topics: tuple[tuple[str, int], ...] = ()  # distinct topic cues per type (non-zero only)
+
+    @property
+    def probability(self) -> float:
+        """P(fraud) as a scorer reports it: the lexicon's measured precision when it flags."""
+        return FLAGGED_PRECISION if self.flagged else 0.0
 
     def topic_of(self, code: str) -> int:
         """Distinct topic cues of one type found in the text."""
@@ -342,7 +385,7 @@ class TypeLexicon:
         best = max(topics, key=lambda code: topics[code])
         topic = float(min(topics[best], TOPIC_CAP))
         strong = len({m.lower() for m in self._strong.findall(text)})
-        weak = len({m.lower() for m in self._weak.findall(text)})
+        weak = len({m.lower() for m in self._weak.findall(text)}) + bool(LINK.search(text))
         mechanics = min(STRONG_WEIGHT * strong + WEAK_WEIGHT * weak, MECHANICS_CAP)
         warnings = len(set(self._warning.findall(text)))
         evidence = topic + mechanics - WARNING_DISCOUNT * warnings
