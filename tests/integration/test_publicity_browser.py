@@ -1,11 +1,12 @@
 """The publicity event form in real headless Chromium on a 390 px phone: a team leader (grid
 worker) records a market-day event with a dissuaded person, a refused entry keeps what was
-typed, and the page never needs sideways scrolling."""
+typed, and the page never needs sideways scrolling; nor does the volunteer roster."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,12 +20,14 @@ from fanzha.web import create_app
 from fanzha.web.demo import seed_demo
 from fanzha.workflow.campaign.models import EventFinding, PublicityEvent
 from fanzha.workflow.user import service as users
+from fanzha.workflow.volunteer.importer import import_volunteers
 from fanzha.workflow.warning.models import EarlyWarning
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 PASSWORD = "demo-password-1"
 NOW = dt.datetime(2026, 3, 20, 10, 0, 0)
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "volunteers.csv"
 JURISDICTIONS = [
     {"community": "C1", "community_name": "一社区", "station": "S1", "station_name": "一所"},
     {"community": "C2", "community_name": "二社区", "station": "S2", "station_name": "二所"},
@@ -118,3 +121,19 @@ def test_browser_team_leader_records_an_event_on_a_phone(
         assert finding is not None and finding.warning_id is not None
         lead = s.get(EarlyWarning, finding.warning_id)
         assert lead is not None and (lead.source, lead.outcome) == ("publicity", "dissuaded")
+
+
+def test_browser_roster_fits_a_phone(
+    site: dict[str, Any], browser: Browser, tmp_path: Path
+) -> None:
+    import_volunteers(EXAMPLE, factory=site["factory"], now=NOW, quarantine_dir=tmp_path)
+    page = _login(browser, site["url"], "grid")
+    page.click("nav a[href='/campaigns']")
+    page.click("#publicity-nav a[href='/volunteers']")
+    expect(page.locator("h1")).to_contain_text("志愿者名册")
+    roster = page.locator("#roster")
+    expect(roster).to_contain_text("张伟")
+    expect(roster).to_contain_text("138****5601")
+    expect(roster).not_to_contain_text("王芳")  # another station's
+    expect(page.locator("body")).not_to_contain_text("13812345601")
+    _fits(page)

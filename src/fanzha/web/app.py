@@ -32,9 +32,12 @@ from fanzha.web.pages import (
     cases,
     dashboard,
     notices,
+    points,
     publicity,
     restrictions,
+    roster,
     supervise,
+    teams,
     warnings,
 )
 from fanzha.web.render import TEMPLATES
@@ -111,6 +114,9 @@ def create_app(
         cases,
         dashboard,
         publicity,
+        roster,
+        teams,
+        points,
         notices,
     ):
         app.include_router(module.router)

@@ -9,42 +9,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from fanzha.core import fraud_types
 from fanzha.errors import NotFoundError, PermissionDeniedError, WorkflowError
 from fanzha.web.deps import Csrf, Db, Desk, Now, PagePrincipal
+from fanzha.web.pages.forms import communities_of, error_message, form_values
 from fanzha.web.render import render
 from fanzha.workflow.campaign import flows, service
 from fanzha.workflow.campaign.models import AUDIENCES, EVENT_KINDS, FINDING_KINDS, Campaign
 from fanzha.workflow.campaign.schemas import CampaignCreate, EventCreate, FindingCreate
 from fanzha.workflow.case.rows import parse_time
 from fanzha.workflow.roles import Permission, Principal
-from fanzha.workflow.station.models import Community
 from fanzha.workflow.volunteer import service as roster
 
 router = APIRouter(include_in_schema=False)
 FINDING_ROWS = 3  # finding lines on the form (more: record the event twice)
 COUNTS = ("participants", "leaflets", "banners", "consultations", "reached")
-
-
-def _form(raw: Any) -> dict[str, str]:
-    return {k: v for k, v in raw.items() if isinstance(v, str)}
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, WorkflowError):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{e['loc'][0] if e['loc'] else ''}: {e['msg']}" for e in exc.errors())
-    return str(exc)
-
-
-def _communities(db: Db, who: Principal) -> list[Community]:
-    query = select(Community).order_by(Community.code)
-    if who.station is not None:
-        query = query.where(Community.station_code == who.station)
-    return list(db.scalars(query))
 
 
 def _open_campaigns(db: Db, who: Principal, today: dt.date) -> list[Campaign]:
@@ -65,7 +45,7 @@ def _event_context(
         "finding_kinds": list(FINDING_KINDS),
         "finding_rows": range(FINDING_ROWS),
         "types": fraud_types.TYPES,
-        "communities": _communities(db, who),
+        "communities": communities_of(db, who),
         "campaigns": _open_campaigns(db, who, now.date()),
         "teams": roster.teams_of(session=db, principal=who),
         "counts": COUNTS,
@@ -129,7 +109,7 @@ async def record_event(
 ) -> Response:
     """Record the event; a refused entry comes back with everything typed kept (422)."""
     who.require(Permission.PUBLICITY_EDIT)
-    form = _form(await request.form())
+    form = form_values(await request.form())
     try:
         data = _event_data(form, desk.settings.timezone)
         event = flows.record_event(
@@ -140,7 +120,7 @@ async def record_event(
         db.rollback()
         if isinstance(exc, NotFoundError | PermissionDeniedError):
             raise
-        context = _event_context(db, who, now, form, _message(exc))
+        context = _event_context(db, who, now, form, error_message(exc))
         return render(request, "publicity_event.html", context, 422)
     target = f"/campaigns/{event.campaign_id}" if event.campaign_id else "/campaigns"
     return RedirectResponse(f"{target}?msg=saved&event={event.id}", status_code=303)
@@ -185,7 +165,7 @@ async def new_campaign(request: Request, db: Db, who: PagePrincipal, now: Now, _
     """Create a campaign; a refused entry keeps what was typed."""
     who.require(Permission.PUBLICITY_EDIT)
     raw = await request.form()
-    form = _form(raw)
+    form = form_values(raw)
     try:
         data = CampaignCreate.model_validate(
             {
@@ -201,7 +181,9 @@ async def new_campaign(request: Request, db: Db, who: PagePrincipal, now: Now, _
         db.rollback()
         if isinstance(exc, PermissionDeniedError):
             raise
-        return render(request, "campaign_new.html", _campaign_context(form, _message(exc)), 422)
+        return render(
+            request, "campaign_new.html", _campaign_context(form, error_message(exc)), 422
+        )
     return RedirectResponse(f"/campaigns/{campaign.id}?msg=saved", status_code=303)
 
 

@@ -1,14 +1,15 @@
-"""What a campaign, an event and a finding are created from (pages, API, simulator)."""
+"""What a campaign, an event, a finding and a fixed publicity point are created from (pages,
+API, simulator)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from fanzha.workflow.campaign.models import Audience, EventKind, FindingKind
 
-__all__ = ["CampaignCreate", "EventCreate", "FindingCreate"]
+__all__ = ["CampaignCreate", "EventCreate", "FindingCreate", "PointEdit"]
 
 
 class CampaignCreate(BaseModel):
@@ -51,3 +52,15 @@ class EventCreate(BaseModel):
     reached: int = Field(0, ge=0, le=1_000_000)
     note: str = Field("", max_length=4000)
     findings: list[FindingCreate] = Field(default_factory=list, max_length=200)
+
+
+class PointEdit(BaseModel):
+    """A fixed publicity point (固定宣传点): name, area, address; inactive ones stay listed."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=128)
+    community: str | None = Field(None, max_length=64)
+    station: str | None = Field(None, max_length=64, description="else the community's")
+    address: str = Field("", max_length=200)
+    active: bool = True

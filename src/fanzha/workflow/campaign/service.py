@@ -27,6 +27,7 @@ __all__ = [
     "figures",
     "findings_of",
     "get_campaign",
+    "get_point",
     "list_campaigns",
     "points_of",
 ]
@@ -92,13 +93,30 @@ def findings_of(*, session: Session, event_ids: list[int]) -> dict[int, list[Eve
     return found
 
 
-def points_of(*, session: Session, principal: Principal) -> list[PublicityPoint]:
-    """Active fixed publicity points in scope."""
+def _points_in_scope(query: _S, principal: Principal) -> _S:
     principal.require(Permission.PUBLICITY_VIEW)
-    query = select(PublicityPoint).where(PublicityPoint.active.is_(True))
     if principal.station is not None:
         query = query.where(PublicityPoint.station == principal.station)
+    return query
+
+
+def points_of(
+    *, session: Session, principal: Principal, active_only: bool = True
+) -> list[PublicityPoint]:
+    """Fixed publicity points in scope (the active ones unless ``active_only`` is False)."""
+    query = _points_in_scope(select(PublicityPoint), principal)
+    if active_only:
+        query = query.where(PublicityPoint.active.is_(True))
     return list(session.scalars(query.order_by(PublicityPoint.name)))
+
+
+def get_point(*, session: Session, principal: Principal, point_id: int) -> PublicityPoint:
+    """The point if it exists and is in scope, else :class:`NotFoundError`."""
+    query = _points_in_scope(select(PublicityPoint).where(PublicityPoint.id == point_id), principal)
+    point = session.scalar(query)
+    if point is None:
+        raise NotFoundError("no such publicity point", point=point_id)
+    return point
 
 
 @dataclass(frozen=True)

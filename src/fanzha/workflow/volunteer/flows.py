@@ -1,4 +1,5 @@
-"""Saving roster entries: one volunteer per phone (an upsert), teams by name, audited."""
+"""Saving roster entries: one volunteer per phone (an upsert), teams by name, audited; and a
+volunteer entered on the roster page (every field as entered, scoped to a station)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fanzha.errors import WorkflowError
 from fanzha.workflow.audit import service as audit
-from fanzha.workflow.roles import Principal
+from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations
-from fanzha.workflow.volunteer.models import Team, Volunteer
+from fanzha.workflow.station.models import Station
+from fanzha.workflow.volunteer import service as roster
+from fanzha.workflow.volunteer.models import Category, Team, Volunteer
+from fanzha.workflow.volunteer.rows import ParsedVolunteer
 
-__all__ = ["Saved", "save_volunteer", "team_by_name"]
+__all__ = ["Saved", "enter_volunteer", "save_volunteer", "station_for", "team_by_name"]
 
 Saved = Literal["created", "updated", "unchanged"]
 _FIELDS = {
@@ -111,3 +116,104 @@ def _leader_changes(session: Session, volunteer: Volunteer, team_leader: bool) -
         return False
     team = session.get(Team, volunteer.team_id)
     return team is not None and team.leader_id != volunteer.id
+
+
+def station_for(
+    *, session: Session, principal: Principal, community: str | None, station: str | None
+) -> str | None:
+    """The station a roster entry (volunteer, team, point) belongs to: a station role's own
+    (a community of another station is refused), else the community's, else ``station``."""
+    owner = stations.station_of_community(session=session, community=community)
+    if principal.station is not None:
+        if owner not in (None, principal.station):
+            raise WorkflowError("this community belongs to another station", field="community")
+        return principal.station
+    if owner is None and station and session.get(Station, station) is None:
+        raise WorkflowError("no such station", field="station")
+    return owner or station or None
+
+
+# A field the page leaves empty is cleared (the import keeps what is stored instead).
+_ENTERED: dict[str, Any] = {
+    "organisation": "",
+    "category": Category.VOLUNTEER.value,
+    "community": None,
+    "joined": None,
+    "left": None,
+    "active": True,
+}
+
+
+def enter_volunteer(
+    *,
+    session: Session,
+    principal: Principal,
+    parsed: ParsedVolunteer,
+    station: str | None,
+    now: dt.datetime,
+    volunteer_id: int | None = None,
+) -> Volunteer:
+    """Add (``volunteer_id`` None) or edit a volunteer from the page's entry, validated as a
+    roster row (:func:`fanzha.workflow.volunteer.rows.parse_volunteer`); audited as the import
+    audits (``volunteer.create`` / ``volunteer.update``, the fields changed, no values)."""
+    principal.require(Permission.PUBLICITY_EDIT)
+    volunteer = (
+        Volunteer(source="manual")
+        if volunteer_id is None
+        else roster.get_volunteer(session=session, principal=principal, volunteer_id=volunteer_id)
+    )
+    _check_phone(session, parsed.phone, volunteer_id)
+    values = {**_ENTERED, **parsed.values}
+    given = {field: values.get(name) for name, field in _FIELDS.items()}
+    given["station"] = station_for(
+        session=session, principal=principal, community=given["community"], station=station
+    )
+    team = _team_in_scope(session, principal, parsed.team)
+    given |= {"phone": parsed.phone, "team_id": team.id if team else None}
+    changed = sorted(k for k, v in given.items() if getattr(volunteer, k, None) != v)
+    for key, value in given.items():
+        setattr(volunteer, key, value)
+    session.add(volunteer)
+    session.flush()
+    if _lead(session, volunteer, team if parsed.team_leader else None):
+        changed.append("leader")
+    if volunteer_id is None or changed:
+        audit.append(
+            session=session,
+            actor=principal.label,
+            action="volunteer.create" if volunteer_id is None else "volunteer.update",
+            object_type="volunteer",
+            object_id=volunteer.id,
+            at=now,
+            detail={"fields": sorted(given) if volunteer_id is None else changed},
+        )
+    return volunteer
+
+
+def _check_phone(session: Session, phone: int, volunteer_id: int | None) -> None:
+    query = select(Volunteer.id).where(Volunteer.phone == phone)
+    if volunteer_id is not None:
+        query = query.where(Volunteer.id != volunteer_id)
+    if session.scalar(query) is not None:
+        raise WorkflowError("this phone is on the roster already", field="phone")
+
+
+def _team_in_scope(session: Session, principal: Principal, code: str | None) -> Team | None:
+    if not code:
+        return None
+    team = session.scalar(select(Team).where(Team.code == code.strip()))
+    if team is None or (principal.station is not None and team.station != principal.station):
+        raise WorkflowError("no such team in your area", field="team")
+    return team
+
+
+def _lead(session: Session, volunteer: Volunteer, team: Team | None) -> bool:
+    """Make ``volunteer`` the leader of ``team`` only (None: of no team); True if it changed."""
+    led = session.scalars(select(Team).where(Team.leader_id == volunteer.id)).all()
+    changed = False
+    for other in led:
+        if other is not team:
+            other.leader_id, changed = None, True
+    if team is not None and team.leader_id != volunteer.id:
+        team.leader_id, changed = volunteer.id, True
+    return changed

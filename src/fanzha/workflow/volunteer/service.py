@@ -10,15 +10,22 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from fanzha.core import phone as phones
+from fanzha.errors import NotFoundError
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.volunteer.models import Team, Volunteer
 
 __all__ = [
+    "RosterFilter",
     "RosterRow",
+    "TeamRow",
     "active_count",
     "category_counts",
+    "get_team",
+    "get_volunteer",
+    "list_teams",
     "list_volunteers",
     "masked",
+    "roster_counts",
     "scoped",
     "teams_of",
 ]
@@ -55,6 +62,26 @@ class RosterRow:
     leader: bool
     joined_on: dt.date | None
     active: bool
+    left_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class RosterFilter:
+    """What the roster page filters on (``None``: any)."""
+
+    active: bool | None = None
+    team_id: int | None = None
+    community: str | None = None
+
+
+def _filtered(query: _S, filters: RosterFilter) -> _S:
+    if filters.active is not None:
+        query = query.where(Volunteer.active.is_(filters.active))
+    if filters.team_id is not None:
+        query = query.where(Volunteer.team_id == filters.team_id)
+    if filters.community is not None:
+        query = query.where(Volunteer.community == filters.community)
+    return query
 
 
 def list_volunteers(
@@ -63,15 +90,13 @@ def list_volunteers(
     principal: Principal,
     active: bool | None = None,
     team_id: int | None = None,
+    community: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[RosterRow]:
     """Volunteers in scope, by name."""
     query = scoped(select(Volunteer, Team).outerjoin(Team, Team.id == Volunteer.team_id), principal)
-    if active is not None:
-        query = query.where(Volunteer.active.is_(active))
-    if team_id is not None:
-        query = query.where(Volunteer.team_id == team_id)
+    query = _filtered(query, RosterFilter(active, team_id, community))
     query = query.order_by(Volunteer.name, Volunteer.id).limit(limit).offset(offset)
     return [
         RosterRow(
@@ -86,9 +111,34 @@ def list_volunteers(
             leader=bool(t and t.leader_id == v.id),
             joined_on=v.joined_on,
             active=v.active,
+            left_on=v.left_on,
         )
         for v, t in session.execute(query)
     ]
+
+
+def roster_counts(
+    *,
+    session: Session,
+    principal: Principal,
+    team_id: int | None = None,
+    community: str | None = None,
+) -> dict[str, int]:
+    """Volunteers in scope (of a team, a community): total, active, left."""
+    query = select(Volunteer.active, func.count(Volunteer.id)).group_by(Volunteer.active)
+    query = _filtered(scoped(query, principal), RosterFilter(None, team_id, community))
+    by_state = {bool(a): int(n) for a, n in session.execute(query)}
+    active, left = by_state.get(True, 0), by_state.get(False, 0)
+    return {"total": active + left, "active": active, "left": left}
+
+
+def get_volunteer(*, session: Session, principal: Principal, volunteer_id: int) -> Volunteer:
+    """The volunteer if on the roster and in scope, else :class:`NotFoundError`."""
+    query = scoped(select(Volunteer).where(Volunteer.id == volunteer_id), principal)
+    volunteer = session.scalar(query)
+    if volunteer is None:
+        raise NotFoundError("no such volunteer", volunteer=volunteer_id)
+    return volunteer
 
 
 def active_count(*, session: Session, station: str | None = None, on: dt.date | None = None) -> int:
@@ -117,10 +167,50 @@ def category_counts(*, session: Session, principal: Principal) -> dict[str, int]
     return {str(c): int(n) for c, n in session.execute(query)}
 
 
-def teams_of(*, session: Session, principal: Principal) -> list[Team]:
-    """Teams in scope, by name."""
+def _teams_in_scope(query: _S, principal: Principal) -> _S:
     principal.require(Permission.PUBLICITY_VIEW)
-    query = select(Team).order_by(Team.name)
     if principal.station is not None:
         query = query.where(Team.station == principal.station)
+    return query
+
+
+def teams_of(*, session: Session, principal: Principal) -> list[Team]:
+    """Teams in scope, by name."""
+    query = _teams_in_scope(select(Team).order_by(Team.name), principal)
     return list(session.scalars(query))
+
+
+def get_team(*, session: Session, principal: Principal, team_id: int) -> Team:
+    """The team if it exists and is in scope, else :class:`NotFoundError`."""
+    team = session.scalar(_teams_in_scope(select(Team).where(Team.id == team_id), principal))
+    if team is None:
+        raise NotFoundError("no such team", team=team_id)
+    return team
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """A team as the teams page lists it: its leader's name and active members."""
+
+    team: Team
+    leader: str | None
+    members: int
+
+
+def list_teams(*, session: Session, principal: Principal) -> list[TeamRow]:
+    """Teams in scope, by name, with their leader and number of active members."""
+    teams = teams_of(session=session, principal=principal)
+    ids = [t.id for t in teams]
+    members = select(Volunteer.team_id, func.count(Volunteer.id)).where(
+        Volunteer.active.is_(True), Volunteer.team_id.in_(ids)
+    )
+    sizes: dict[int | None, int] = dict(
+        session.execute(members.group_by(Volunteer.team_id)).tuples().all()
+    )
+    leaders = [t.leader_id for t in teams if t.leader_id is not None]
+    names: dict[int | None, str] = dict(
+        session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(leaders)))
+        .tuples()
+        .all()
+    )
+    return [TeamRow(t, names.get(t.leader_id), sizes.get(t.id, 0)) for t in teams]
