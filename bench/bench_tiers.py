@@ -30,6 +30,7 @@ from fanzha.evaluation.experiment import discover_numbers, residents_by_phone
 from fanzha.evaluation.metrics import evaluate
 from fanzha.evaluation.tier_backtest import replay, tiered_facts
 from fanzha.evaluation.truth import load_truth
+from fanzha.evaluation.victim_training import train_on_city
 from fanzha.ingest import ingest_directory
 from fanzha.settings import Settings
 from fanzha.sim import SimConfig, simulate
@@ -70,19 +71,15 @@ def detect(root: Path) -> tuple[DetectionResult, Any]:
 
 
 def train(root: Path, seed: int) -> tuple[VictimRiskModel, dict[str, Any]]:
-    result, con = detect(root)
-    ck = score_checkpoints(con, snapshots_of(result.warnings), None, every_signal=True)
-    from fanzha.detection.victim.features import victim_features
-
-    start = time.perf_counter()
-    features = victim_features(con, ck)
-    seconds = time.perf_counter() - start
-    truth = load_truth(root / "sim")
-    labels = engaged_labels(ck, truth, residents_by_phone(EventStore(root / "data")))
-    model = VictimRiskModel(seed=seed).fit(features, labels)
-    con.close()
-    info = {"checkpoints": len(ck), "engaged": int(labels.sum()), "feature_seconds": seconds}
-    return model, info
+    run = train_on_city(
+        EventStore(root / "data"), root / "sim", load_rules(RULES_FILE), SCORER, seed=seed
+    )
+    info = {
+        "checkpoints": run.checkpoints,
+        "engaged": run.engaged,
+        "feature_seconds": run.feature_seconds,
+    }
+    return run.model, info
 
 
 def test(root: Path, model: VictimRiskModel, capacities: list[int]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "simulate": ("simulate",),
     "ingest": ("ingest", "load"),
     "detect": ("detect",),
-    "evaluate": ("evaluate", "sweep"),
+    "evaluate": ("evaluate", "sweep", "train-victim-model"),
     "demo": ("demo",),
     "numbers": ("numbers",),
     "text": ("text",),

@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from fanzha.cli.common import DatabaseOption, DataDirOption, console, settings_with
 from fanzha.detection.rules import load_rules
+from fanzha.detection.service import load_text_scorer
 from fanzha.evaluation.experiment import residents_by_phone
 from fanzha.evaluation.experiment import sweep as run_sweep
 from fanzha.evaluation.metrics import WarningFact, evaluate
 from fanzha.evaluation.report import figures_table, overall_table, print_evaluation
 from fanzha.evaluation.truth import load_truth
+from fanzha.evaluation.victim_training import train_on_city
 from fanzha.settings import Settings
 from fanzha.sim import SimConfig
 from fanzha.store.database import make_engine, session_factory
@@ -97,6 +99,38 @@ def sweep_command(
     write_json(runs, json_out)
 
 
+def train_victim_model_command(
+    truth: Path = typer.Option(..., "--truth", help="simulator output folder (ground_truth/)"),
+    out: Path = typer.Option(..., "--out", help="model file to write (a card is written beside)"),
+    rules_file: Path | None = typer.Option(None, "--rules", help="rules file"),
+    text_model: Path | None = typer.Option(None, help="trained text model; default keywords"),
+    seed: int = typer.Option(0, help="random seed"),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Train the victim-risk model on a simulated city already ingested into the data dir.
+
+    Point FANZHA_VICTIM_MODEL_FILE at the file written; docs/tiers.md has the protocol.
+    """
+    settings = settings_with(data_dir)
+    with console.status("detecting, replaying checkpoints and training …"):
+        run = train_on_city(
+            EventStore(settings.data_dir),
+            truth,
+            load_rules(rules_file or settings.rules_file),
+            load_text_scorer(text_model),
+            seed=seed,
+        )
+    run.model.save(out)
+    card, _ = run.model.write_card(out)
+    m = run.model.meta_.metrics
+    console.print(
+        f"{run.model.version}: {run.checkpoints:,} checkpoints of {run.warnings:,} warnings, "
+        f"{run.engaged:,} engaged; out-of-fold ROC-AUC {m['roc_auc']:.3f}, F1 {m['f1']:.3f} "
+        f"at threshold {m['threshold']:.2f}; card {card}"
+    )
+    console.print(f"use it: FANZHA_VICTIM_MODEL_FILE={out}")
+
+
 def write_json(result: Any, path: Path | None) -> None:
     """Write figures as UTF-8 JSON when a path is given."""
     if path is None:
@@ -107,6 +141,7 @@ def write_json(result: Any, path: Path | None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``fanzha evaluate`` and ``fanzha sweep``."""
+    """Add ``fanzha evaluate``, ``fanzha sweep`` and ``fanzha train-victim-model``."""
     app.command("evaluate")(evaluate_command)
     app.command("sweep")(sweep_command)
+    app.command("train-victim-model")(train_victim_model_command)
