@@ -29,9 +29,11 @@ from fanzha.web.admission import AdmissionLimit, request_limit
 from fanzha.web.pages import (
     admin,
     auth,
+    broadcasts,
     cases,
     dashboard,
     notices,
+    partners,
     points,
     publicity,
     restrictions,
@@ -117,6 +119,8 @@ def create_app(
         roster,
         teams,
         points,
+        broadcasts,
+        partners,
         notices,
     ):
         app.include_router(module.router)

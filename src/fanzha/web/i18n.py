@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fanzha.core import fraud_types
 from fanzha.core.levels import Level
+from fanzha.web.outreach_words import OUTREACH_WORDS
 from fanzha.web.publicity_words import PUBLICITY_WORDS
 from fanzha.workflow.action.models import ActionKind
 from fanzha.workflow.outcome.models import CATEGORIES, Category
@@ -360,7 +361,15 @@ _TRANSLATORS: dict[int, Callable[[str], str]] = {}
 
 def _lookup(index: int) -> Callable[[str], str]:
     def t(key: str) -> str:
-        for table in (_WORDS, _CASE_WORDS, _STATUS, _DASHBOARD_WORDS, PUBLICITY_WORDS, _TIER_WORDS):
+        for table in (
+            _WORDS,
+            _CASE_WORDS,
+            _STATUS,
+            _DASHBOARD_WORDS,
+            PUBLICITY_WORDS,
+            OUTREACH_WORDS,
+            _TIER_WORDS,
+        ):
             if key in table:
                 return table[key][index]
         if key.startswith("signal."):

@@ -48,6 +48,7 @@ class Permission(StrEnum):
     PUBLICITY_EDIT = "publicity_edit"  # record publicity events and what they found
     EVENTS_WRITE = "events_write"  # send events to the real-time stream (partners only)
     PARTNER_ACCOUNTS = "partner_accounts"  # push suspicious accounts (banks, bureaus only)
+    PARTNERS_VIEW = "partners_view"  # see partners' keys (prefix only) and what they sent
 
 
 P = Permission
@@ -60,13 +61,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CENTRE_SUPERVISOR: frozenset(
         _WORK
         | {P.ASSIGN, P.TRANSFER, P.STOP_PAYMENT, P.REVEAL, P.EXPORT, P.CREATE, P.SUPERVISE}
-        | {P.AUDIT, P.CASE_VIEW, P.CASE_EDIT}
+        | {P.AUDIT, P.CASE_VIEW, P.CASE_EDIT, P.PARTNERS_VIEW}
         | _PUBLICITY
     ),
     Role.STATION_OFFICER: frozenset(_WORK | {P.REVEAL, P.CASE_VIEW} | _PUBLICITY),
     Role.GRID_WORKER: frozenset({P.VIEW, P.ACT, P.OUTCOME} | _PUBLICITY),  # team leaders
     Role.LEADER: frozenset({P.VIEW, P.SUPERVISE, P.EXPORT, P.CASE_VIEW, P.PUBLICITY_VIEW}),
-    Role.ADMIN: frozenset({P.ADMIN_USERS, P.ADMIN_STATIONS, P.AUDIT}),
+    Role.ADMIN: frozenset({P.ADMIN_USERS, P.ADMIN_STATIONS, P.AUDIT, P.PARTNERS_VIEW}),
 }
 STATION_ROLES = frozenset({Role.STATION_OFFICER, Role.GRID_WORKER})
 

@@ -81,6 +81,7 @@ ACTIONS: dict[str, tuple[Permission, Do]] = {
         Permission.PARTNER_ACCOUNTS,
         lambda b, w: b.api("POST", "/api/v1/partner/accounts", json={"rows": [{"row_id": "1"}]}),
     ),
+    "partners_view": (Permission.PARTNERS_VIEW, lambda b, w: b.client.get("/partners")),
     "events_write": (
         Permission.EVENTS_WRITE,
         lambda b, w: b.api("POST", "/api/v1/events", json={"events": []}),

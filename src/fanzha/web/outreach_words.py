@@ -1,0 +1,89 @@
+"""The words of the broadcast and partner pages in Chinese and English (``fanzha.web.i18n``)."""
+
+from __future__ import annotations
+
+# Keep in step with fanzha.notify.broadcast (AUDIENCES, KINDS, ROBOTS): a test checks.
+# What a group's send may be at (docs/outreach.md: the outbox and receipts).
+_SEND_STATES: dict[str, tuple[str, str]] = {
+    "pending": ("待发送", "pending"),
+    "sending": ("发送中", "sending"),
+    "sent": ("已发送", "sent"),
+    "accepted": ("机器人已接收", "accepted by the robot"),
+    "delivered": ("已送达", "delivered"),
+    "failed": ("发送失败", "failed"),
+    "expired": ("已过期", "expired"),
+    "unknown": ("结果未知（未重发）", "outcome unknown (not resent)"),
+    "answered": ("已接听", "answered"),
+    "confirmed": ("已确认", "confirmed"),
+    "refused": ("已拒接", "refused"),
+    "no_answer": ("无人接听", "no answer"),
+}
+_AUDIENCES: dict[str, tuple[str, str]] = {
+    "teachers": ("教师群", "teachers"),
+    "parents": ("家长群", "parents"),
+    "residents": ("居民群", "residents"),
+}
+_KINDS: dict[str, tuple[str, str]] = {
+    "warning": ("重点预警", "key warning"),
+    "script_alert": ("新型骗术提醒", "new-scam alert"),
+}
+_ROBOTS: dict[str, tuple[str, str]] = {
+    "wecom": ("企业微信机器人", "WeCom robot"),
+    "dingtalk": ("钉钉机器人", "DingTalk robot"),
+}
+
+OUTREACH_WORDS: dict[str, tuple[str, str]] = {
+    # Broadcast groups and broadcasts (/broadcasts, /broadcasts/{id}).
+    "broadcasts": ("群推送", "Broadcasts"),
+    "broadcast": ("群推送", "Broadcast"),
+    "broadcast_groups": ("推送群组", "Broadcast groups"),
+    "latest_broadcasts": ("最近推送", "Latest broadcasts"),
+    "group_name": ("群名称", "Group"),
+    "group_area": ("区域编码", "Area"),
+    "group_audience": ("群类型", "Audience"),
+    "school": ("学校", "School"),
+    "grade": ("年级", "Grade"),
+    "robot": ("推送机器人", "Robot"),
+    "group_state": ("状态", "State"),
+    "group_active": ("使用中", "in use"),
+    "group_inactive": ("已停用", "not in use"),
+    "broadcast_kind": ("推送类型", "Kind"),
+    "broadcast_title": ("标题", "Title"),
+    "broadcast_text": ("推送内容", "Text"),
+    "created_by": ("发起人", "Sent by"),
+    "created_at": ("发起时间", "Queued at"),
+    "receipts": ("各群回执", "Receipts per group"),
+    "send_state": ("发送状态", "Send status"),
+    "sent_at": ("发送时间", "Sent at"),
+    "relays": ("转发", "Relays"),
+    "relayed_by": ("转发人", "Relayed by"),
+    "relay_reach": ("转发覆盖人数", "People reached"),
+    "groups_queued": ("推送群数", "Groups"),
+    "no_station": ("（中心）", "(centre)"),
+    "broadcasts_cli": (
+        "推送由 fanzha notify broadcast 发起，转发由 fanzha notify relay 登记",
+        "Broadcasts are queued with fanzha notify broadcast, relays recorded with "
+        "fanzha notify relay",
+    ),
+    # Partners' keys and what they sent (/partners).
+    "partners": ("合作单位", "Partners"),
+    "partner_name": ("合作单位", "Partner"),
+    "key_created": ("创建时间", "Created"),
+    "received": ("已接收", "Received"),
+    "accepted_rows": ("已采纳", "Accepted"),
+    "rejected_rows": ("已退回", "Rejected"),
+    "received_today": ("今日接收", "Received today"),
+    "daily_quota": ("每日配额", "Daily quota"),
+    "matched_rows": ("命中预警", "Matched by a warning"),
+    "warnings_citing": ("预警数", "Warnings"),
+    "row_id": ("行编号", "Row id"),
+    "account": ("账户", "Account"),
+    "reject_reason": ("退回原因", "Reason"),
+    "latest_rejected": ("最近退回", "Latest rejected rows"),
+    "no_account_scope": ("无账户推送权限", "no account-push scope"),
+    "manage_keys": ("在用户管理中签发或吊销密钥", "Issue or revoke keys under Users"),
+    **{f"send.{k}": v for k, v in _SEND_STATES.items()},
+    **{f"group_audience.{k}": v for k, v in _AUDIENCES.items()},
+    **{f"bkind.{k}": v for k, v in _KINDS.items()},
+    **{f"robot.{k}": v for k, v in _ROBOTS.items()},
+}

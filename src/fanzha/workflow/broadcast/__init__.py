@@ -1,0 +1,1 @@
+"""Broadcast groups and broadcasts as the desk reads them (station scope, receipts, relays)."""
