@@ -19,6 +19,8 @@ PUBLICITY_WORDS: dict[str, tuple[str, str]] = {
     "held_at": ("时间", "Time"),
     "team": ("队伍", "Team"),
     "no_team": ("（不选）", "(none)"),
+    "fixed_point": ("固定宣传点", "Fixed point"),
+    "no_point": ("（不在固定点）", "(not at a fixed point)"),
     "no_campaign": ("（日常宣传）", "(routine, no campaign)"),
     "participants": ("参与人数", "Participants"),
     "leaflets": ("发放资料", "Leaflets"),

@@ -6,7 +6,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from fanzha.workflow.campaign.models import Campaign, EventFinding, PublicityEvent
+from fanzha.workflow.campaign.models import (
+    Campaign,
+    EventFinding,
+    PublicityEvent,
+    PublicityPoint,
+)
 from fanzha.workflow.warning.models import EarlyWarning
 from tests.unit.web.support import Browser
 
@@ -115,3 +120,29 @@ def test_publicity_dashboard_shows_tiles_and_heat_table(app: FastAPI) -> None:
     page = s.client.get("/dashboard")
     assert page.status_code == 200
     assert 'data-kpi="pub-events"' in page.text and 'data-community="C1"' in page.text
+
+
+def test_publicity_event_records_its_fixed_point_and_refuses_another_stations(
+    app: FastAPI,
+) -> None:
+    operator = Browser(app)
+    operator.login("operator")
+    point = {"name": "城关广场宣传点", "community": "C1", "address": "城关路 1 号", "active": "yes"}
+    assert operator.post("/publicity/points/new", point).status_code == 303
+    with app.state.desk.factory() as s:
+        saved = s.scalar(select(PublicityPoint))
+        assert saved is not None
+        point_id = saved.id
+    b = Browser(app)
+    b.login("officer")
+    assert "城关广场宣传点" in b.client.get("/publicity/event").text  # offered on the form
+    assert b.post("/publicity/event", {**EVENT, "point_id": str(point_id)}).status_code == 303
+    with app.state.desk.factory() as s:
+        event = s.scalar(select(PublicityEvent))
+        assert event is not None and event.point_id == point_id
+    other = Browser(app)
+    other.login("officer2")
+    assert "城关广场宣传点" not in other.client.get("/publicity/event").text
+    theirs = {**EVENT, "community": "C2", "place": "二所门口", "point_id": str(point_id)}
+    refused = other.post("/publicity/event", theirs)
+    assert refused.status_code == 422 and "no such publicity point in your area" in refused.text

@@ -48,6 +48,7 @@ def _event_context(
         "communities": communities_of(db, who),
         "campaigns": _open_campaigns(db, who, now.date()),
         "teams": roster.teams_of(session=db, principal=who),
+        "points": service.points_of(session=db, principal=who),
         "counts": COUNTS,
     }
 
@@ -96,6 +97,7 @@ def _event_data(form: dict[str, str], zone: str) -> EventCreate:
         "community": form.get("community") or None,
         "campaign_id": _int_or_none(form.get("campaign_id")),
         "team_id": _int_or_none(form.get("team_id")),
+        "point_id": _int_or_none(form.get("point_id")),
         "note": form.get("note", ""),
         "findings": _findings(form),
     }

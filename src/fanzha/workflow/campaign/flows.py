@@ -109,8 +109,10 @@ def _check_refs(session: Session, principal: Principal, data: EventCreate) -> No
         team = session.get(Team, data.team_id)
         if team is None or (principal.station is not None and team.station != principal.station):
             raise WorkflowError("no such team in your area", field="team_id")
-    if data.point_id is not None and session.get(PublicityPoint, data.point_id) is None:
-        raise WorkflowError("no such publicity point", field="point_id")
+    if data.point_id is not None:
+        point = session.get(PublicityPoint, data.point_id)
+        if point is None or (principal.station is not None and point.station != principal.station):
+            raise WorkflowError("no such publicity point in your area", field="point_id")
 
 
 def record_event(
