@@ -9,13 +9,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fanzha.errors import WorkflowError
+from fanzha.errors import NotFoundError, PermissionDeniedError, WorkflowError
 from fanzha.workflow.case.rows import RowError
 from fanzha.workflow.roles import Principal
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.station.models import Community
 
-__all__ = ["communities_of", "error_message", "form_values", "stations_of"]
+__all__ = ["communities_of", "error_message", "form_values", "refusal", "stations_of"]
 
 
 def form_values(raw: Any) -> dict[str, str]:
@@ -32,6 +32,15 @@ def error_message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{e['loc'][0] if e['loc'] else ''}: {e['msg']}" for e in exc.errors())
     return str(exc)
+
+
+def refusal(db: Session, exc: Exception) -> str:
+    """A refused entry: roll back, let a 404 or 403 through (mapped in ``web.errors``), and
+    return the message the form is shown again with (422)."""
+    db.rollback()
+    if isinstance(exc, NotFoundError | PermissionDeniedError):
+        raise exc
+    return error_message(exc)
 
 
 def communities_of(db: Session, who: Principal) -> list[Community]:

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from fanzha.errors import NotFoundError, PermissionDeniedError, WorkflowError
+from fanzha.errors import WorkflowError
 from fanzha.web.deps import Csrf, Db, Now, PagePrincipal
-from fanzha.web.pages.forms import communities_of, error_message, form_values, stations_of
+from fanzha.web.pages.forms import communities_of, form_values, refusal, stations_of
 from fanzha.web.render import render
 from fanzha.workflow.campaign import service
 from fanzha.workflow.campaign.models import PublicityPoint
@@ -88,10 +88,7 @@ async def _save(
         save_point(session=db, principal=who, data=_data(form), now=now, point_id=point_id)
         db.commit()
     except (WorkflowError, ValidationError) as exc:
-        db.rollback()
-        if isinstance(exc, NotFoundError | PermissionDeniedError):
-            raise
-        context = _form_context(db, who, form, error_message(exc), point)
+        context = _form_context(db, who, form, refusal(db, exc), point)
         return render(request, "point_form.html", context, 422)
     return RedirectResponse("/publicity/points?msg=saved", status_code=303)
 

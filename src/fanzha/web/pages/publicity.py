@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from fanzha.core import fraud_types
-from fanzha.errors import NotFoundError, PermissionDeniedError, WorkflowError
+from fanzha.errors import PermissionDeniedError, WorkflowError
 from fanzha.web.deps import Csrf, Db, Desk, Now, PagePrincipal
-from fanzha.web.pages.forms import communities_of, error_message, form_values
+from fanzha.web.pages.forms import communities_of, error_message, form_values, refusal
 from fanzha.web.render import render
 from fanzha.workflow.campaign import flows, service
 from fanzha.workflow.campaign.models import AUDIENCES, EVENT_KINDS, FINDING_KINDS, Campaign
@@ -119,10 +119,7 @@ async def record_event(
         )
         db.commit()
     except (WorkflowError, ValidationError, ValueError) as exc:
-        db.rollback()
-        if isinstance(exc, NotFoundError | PermissionDeniedError):
-            raise
-        context = _event_context(db, who, now, form, error_message(exc))
+        context = _event_context(db, who, now, form, refusal(db, exc))
         return render(request, "publicity_event.html", context, 422)
     target = f"/campaigns/{event.campaign_id}" if event.campaign_id else "/campaigns"
     return RedirectResponse(f"{target}?msg=saved&event={event.id}", status_code=303)

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fanzha.errors import NotFoundError, PermissionDeniedError, WorkflowError
+from fanzha.errors import WorkflowError
 from fanzha.web.deps import Csrf, Db, Desk, Now, PagePrincipal
-from fanzha.web.pages.forms import communities_of, error_message, form_values, stations_of
+from fanzha.web.pages.forms import communities_of, form_values, refusal, stations_of
 from fanzha.web.render import render
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.volunteer import flows
@@ -150,10 +150,7 @@ async def _save(
         )
         db.commit()
     except (WorkflowError, ValueError) as exc:
-        db.rollback()
-        if isinstance(exc, NotFoundError | PermissionDeniedError):
-            raise
-        context = _form_context(db, who, form, error_message(exc), v)
+        context = _form_context(db, who, form, refusal(db, exc), v)
         return render(request, "volunteer_form.html", context, 422)
     return RedirectResponse("/volunteers?msg=saved", status_code=303)
 

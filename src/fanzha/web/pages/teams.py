@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from fanzha.errors import NotFoundError, PermissionDeniedError, WorkflowError
+from fanzha.errors import WorkflowError
 from fanzha.web.deps import Csrf, Db, Now, PagePrincipal
-from fanzha.web.pages.forms import communities_of, error_message, form_values, stations_of
+from fanzha.web.pages.forms import communities_of, form_values, refusal, stations_of
 from fanzha.web.render import render
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.volunteer import service as roster
@@ -75,10 +75,7 @@ async def _save(
         save_team(session=db, principal=who, data=_data(form), now=now, team_id=team_id)
         db.commit()
     except (WorkflowError, ValidationError) as exc:
-        db.rollback()
-        if isinstance(exc, NotFoundError | PermissionDeniedError):
-            raise
-        context = _form_context(db, who, form, error_message(exc), team)
+        context = _form_context(db, who, form, refusal(db, exc), team)
         return render(request, "team_form.html", context, 422)
     return RedirectResponse("/teams?msg=saved", status_code=303)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.errors import WorkflowError
-from fanzha.workflow.audit import service as audit
+from fanzha.workflow.audit.edits import apply_fields, audit_edit
 from fanzha.workflow.campaign import service
 from fanzha.workflow.campaign.models import PublicityPoint
 from fanzha.workflow.campaign.schemas import PointEdit
@@ -46,21 +46,17 @@ def save_point(
         "address": data.address,
         "active": data.active,
     }
-    changed = sorted(k for k, v in given.items() if getattr(point, k, None) != v)
-    for key, value in given.items():
-        setattr(point, key, value)
-    session.add(point)
-    session.flush()
-    if point_id is None or changed:
-        audit.append(
-            session=session,
-            actor=principal.label,
-            action="publicity_point.create" if point_id is None else "publicity_point.update",
-            object_type="publicity_point",
-            object_id=point.id,
-            at=now,
-            detail={"fields": sorted(given) if point_id is None else changed},
-        )
+    changed = apply_fields(session, point, given)
+    audit_edit(
+        session=session,
+        principal=principal,
+        record=point,
+        kind="publicity_point",
+        object_type="publicity_point",
+        given=given,
+        changed=None if point_id is None else changed,
+        at=now,
+    )
     return point
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.errors import WorkflowError
 from fanzha.workflow.audit import service as audit
+from fanzha.workflow.audit.edits import apply_fields, audit_edit
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations
 from fanzha.workflow.station.models import Station
@@ -170,23 +171,19 @@ def enter_volunteer(
     )
     team = _team_in_scope(session, principal, parsed.team)
     given |= {"phone": parsed.phone, "team_id": team.id if team else None}
-    changed = sorted(k for k, v in given.items() if getattr(volunteer, k, None) != v)
-    for key, value in given.items():
-        setattr(volunteer, key, value)
-    session.add(volunteer)
-    session.flush()
+    changed = apply_fields(session, volunteer, given)
     if _lead(session, volunteer, team if parsed.team_leader else None):
         changed.append("leader")
-    if volunteer_id is None or changed:
-        audit.append(
-            session=session,
-            actor=principal.label,
-            action="volunteer.create" if volunteer_id is None else "volunteer.update",
-            object_type="volunteer",
-            object_id=volunteer.id,
-            at=now,
-            detail={"fields": sorted(given) if volunteer_id is None else changed},
-        )
+    audit_edit(
+        session=session,
+        principal=principal,
+        record=volunteer,
+        kind="volunteer",
+        object_type="volunteer",
+        given=given,
+        changed=None if volunteer_id is None else changed,
+        at=now,
+    )
     return volunteer
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.errors import WorkflowError
-from fanzha.workflow.audit import service as audit
+from fanzha.workflow.audit.edits import apply_fields, audit_edit
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.volunteer import service as roster
 from fanzha.workflow.volunteer.flows import station_for
@@ -47,21 +47,17 @@ def save_team(
         ),
         "leader_id": data.leader_id,
     }
-    changed = sorted(k for k, v in given.items() if getattr(team, k, None) != v)
-    for key, value in given.items():
-        setattr(team, key, value)
-    session.add(team)
-    session.flush()
-    if team_id is None or changed:
-        audit.append(
-            session=session,
-            actor=principal.label,
-            action="team.create" if team_id is None else "team.update",
-            object_type="volunteer_team",
-            object_id=team.id,
-            at=now,
-            detail={"fields": sorted(given) if team_id is None else changed},
-        )
+    changed = apply_fields(session, team, given)
+    audit_edit(
+        session=session,
+        principal=principal,
+        record=team,
+        kind="team",
+        object_type="volunteer_team",
+        given=given,
+        changed=None if team_id is None else changed,
+        at=now,
+    )
     return team
 
 
