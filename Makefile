@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# test workers (pytest-xdist): the suite takes ~9 min on 2 workers, ~19 min on one
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint typecheck fmt bench clean assets
 
@@ -29,7 +31,7 @@ demo: $(STAMP) $(ASSETS)
 test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	FANZHA_REQUIRE_ASSETS=1 $(BIN)/pytest -q
+	FANZHA_REQUIRE_ASSETS=1 $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
