@@ -118,6 +118,7 @@ def local_spark(app_name: str = "fanzha", cores: int = 2) -> Any:
         .appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
         .config("spark.driver.memory", "2g")
         .config("spark.sql.ansi.enabled", "false")

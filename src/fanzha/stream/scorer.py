@@ -93,16 +93,7 @@ class StreamScorer:
         return [w for w in (self._warning(r) for r in sorted(touched)) if w is not None]
 
     def _resident(self, s: Signal) -> str | None:
-        found = self.lookups.resident_of_phone.get(s.phone) if s.phone is not None else None
-        if found is not None:
-            return found
-        if s.id_hash is not None and s.id_hash in self.lookups.resident_ids:
-            return s.id_hash
-        if s.kind == "upstream_lead":
-            if s.id_hash is not None:
-                return s.id_hash
-            return None if s.phone is None else f"N{s.phone}"
-        return None
+        return resident_of(self.lookups, s.phone, s.id_hash, upstream=s.kind == "upstream_lead")
 
     def _doubtful(self, s: Signal) -> bool:
         return s.indicator is not None and (s.kind, s.indicator) in self.lookups.doubtful
@@ -152,6 +143,26 @@ class StreamScorer:
         """The number of the resident's latest episode (1 = first; 0 = none yet)."""
         state = self.state.residents.get(resident)
         return state.episodes if state is not None else 0
+
+
+def resident_of(
+    lookups: Lookups, phone: int | None, id_hash: str | None, *, upstream: bool
+) -> str | None:
+    """The resident a signal (or an event's phone / ID) belongs to, as the batch resolves it.
+
+    An upstream lead about nobody in the registry still gets a resident: its ID hash, else
+    ``N`` and the phone key.
+    """
+    found = lookups.resident_of_phone.get(phone) if phone is not None else None
+    if found is not None:
+        return found
+    if id_hash is not None and id_hash in lookups.resident_ids:
+        return id_hash
+    if upstream:
+        if id_hash is not None:
+            return id_hash
+        return None if phone is None else f"N{phone}"
+    return None
 
 
 def _shown_order(r: dict[str, Any]) -> tuple[Any, ...]:
