@@ -1,6 +1,6 @@
-"""Formula injection in the files the project writes: the warning queue's CSV download and the
-leadership reports' XLSX. A text starting with = + - @ tab or CR must never run as a formula
-(OWASP "CSV Injection"); numbers must stay numbers."""
+"""Formula injection in the files the project writes: the warning queue's and the volunteer
+roster's downloads and the leadership reports' XLSX. A text starting with = + - @ tab or CR
+must never run as a formula (OWASP "CSV Injection"); numbers must stay numbers."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from fanzha.core.cells import TRIGGERS, csv_cell, is_formula_text
 from fanzha.reporting.document import Column, Report, Section, Table
 from fanzha.reporting.export_xlsx import write_xlsx
+from fanzha.workflow.volunteer.models import Volunteer
 from tests.unit.web.conftest import app, browser, clock, web_template  # noqa: F401 - fixtures
 from tests.unit.web.support import Browser, add_warning
 
@@ -89,3 +90,30 @@ def test_queue_csv_download_neutralises_formula_texts(
     cells = [cell for row in rows for cell in row]
     assert not [c for c in cells if c.startswith(TRIGGERS)]
     assert {"'" + p for p in PAYLOADS} <= set(cells)
+
+
+def test_roster_downloads_neutralise_formula_texts(
+    app: FastAPI,  # noqa: F811 - the web tests' fixture
+    browser: Browser,  # noqa: F811
+) -> None:
+    with app.state.desk.factory.begin() as s:
+        for n, payload in enumerate(PAYLOADS):
+            s.add(
+                Volunteer(
+                    phone=8613812340000 + n,
+                    name=payload,
+                    organisation=payload,
+                    station="S1",
+                    community="C1",
+                )
+            )
+    browser.login("operator")
+    text = browser.client.get("/volunteers/export.csv").text.lstrip("\ufeff")
+    cells = [cell for row in list(csv.reader(io.StringIO(text)))[1:] for cell in row]
+    assert not [c for c in cells if c.startswith(TRIGGERS)]
+    assert {"'" + p for p in PAYLOADS} <= set(cells)
+    book = browser.client.get("/volunteers/export.xlsx").content
+    sheet = openpyxl.load_workbook(io.BytesIO(book)).worksheets[0]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    kept = {p.replace("\r", "\n") for p in PAYLOADS}  # XML reads a CR back as a line feed
+    assert kept <= {c.value for row in sheet.iter_rows() for c in row}

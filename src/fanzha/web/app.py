@@ -24,7 +24,15 @@ from fanzha.notify import MemoryChannel
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
 from fanzha.store.event_store import EventStore
-from fanzha.web import api, api_cases, api_events, api_partner, api_restrictions, errors
+from fanzha.web import (
+    api,
+    api_cases,
+    api_events,
+    api_partner,
+    api_publicity,
+    api_restrictions,
+    errors,
+)
 from fanzha.web.admission import AdmissionLimit, request_limit
 from fanzha.web.pages import (
     admin,
@@ -38,6 +46,7 @@ from fanzha.web.pages import (
     publicity,
     restrictions,
     roster,
+    roster_export,
     supervise,
     teams,
     warnings,
@@ -116,6 +125,7 @@ def create_app(
         cases,
         dashboard,
         publicity,
+        roster_export,  # before roster: /volunteers/export.csv is not /volunteers/{id}
         roster,
         teams,
         points,
@@ -129,6 +139,7 @@ def create_app(
     app.include_router(api_restrictions.router)
     app.include_router(api_events.router)
     app.include_router(api_partner.router)
+    app.include_router(api_publicity.router)
     errors.install(app)
     app.add_middleware(SessionAndHeaders, desk=desk)
     limit = request_limit(engine)

@@ -49,6 +49,7 @@ PUBLICITY_WORDS: dict[str, tuple[str, str]] = {
     "teams": ("志愿队伍", "Volunteer teams"),
     "points": ("固定宣传点", "Fixed publicity points"),
     "new_volunteer": ("添加志愿者", "Add a volunteer"),
+    "export_roster": ("导出名册", "Export the roster"),
     "edit_volunteer": ("编辑志愿者", "Edit a volunteer"),
     "new_team": ("新建队伍", "New team"),
     "edit_team": ("编辑队伍", "Edit a team"),

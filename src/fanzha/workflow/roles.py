@@ -80,6 +80,8 @@ SCOPES: dict[str, frozenset[Permission]] = {
     "cases:write": frozenset({P.CASE_VIEW, P.CASE_EDIT}),  # e.g. the provincial case system
     "events:write": frozenset({P.EVENTS_WRITE}),  # operators, banks: POST /api/v1/events
     "partner:accounts": frozenset({P.PARTNER_ACCOUNTS}),  # banks: POST /api/v1/partner/accounts
+    "publicity:read": frozenset({P.PUBLICITY_VIEW}),  # GET /api/v1/publicity/...
+    "publicity:write": frozenset({P.PUBLICITY_VIEW, P.PUBLICITY_EDIT}),  # record events
 }
 
 

@@ -279,3 +279,15 @@ def test_api_pushed_lead_is_matched_through_the_apps_settings(
     assert from_form is not None
     assert (from_form.resident_id, from_form.station) == (PSEUDO_B, "S2")
     assert bad_id.status_code in (400, 422) and "ID number" in bad_id.text
+
+
+def test_intake_refuses_a_second_lead_on_one_person_in_the_same_instant(
+    desk: Desk, config: DeskConfig, store: EventStore
+) -> None:
+    who = operator(desk)
+    first = create(desk, with_matcher(config, store), who, lead())
+    with pytest.raises(WorkflowError, match="already has a warning") as refused:
+        create(desk, with_matcher(config, store), who, lead(level="中"))
+    assert refused.value.context["warning_id"] == first
+    with desk.factory() as s:
+        assert len(s.scalars(select(EarlyWarning)).all()) == 1

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from fanzha.core import fraud_types
 from fanzha.errors import NotFoundError, WorkflowError
 from fanzha.workflow.audit import service as audit
+from fanzha.workflow.campaign import service
 from fanzha.workflow.campaign.models import (
     Campaign,
     EventFinding,
@@ -35,7 +36,7 @@ from fanzha.workflow.volunteer.models import Team
 from fanzha.workflow.warning import intake
 from fanzha.workflow.warning.routing import DeskConfig
 
-__all__ = ["create_campaign", "record_event"]
+__all__ = ["client_ref", "create_campaign", "record_event", "record_event_once"]
 
 FUTURE_SLACK = dt.timedelta(hours=1)
 
@@ -123,6 +124,7 @@ def record_event(
     config: DeskConfig,
     now: dt.datetime,
     source: str = "manual",
+    client_ref: str | None = None,
 ) -> PublicityEvent:
     """Record an event, its figures and findings (findings with a phone become leads)."""
     principal.require(Permission.PUBLICITY_EDIT)
@@ -137,6 +139,7 @@ def record_event(
         station=_station_of(session, principal, data),
         source=source,
         recorded_by=principal.label,
+        client_ref=client_ref,
     )
     session.add(event)
     session.flush()
@@ -148,9 +151,45 @@ def record_event(
         object_type="publicity_event",
         object_id=event.id,
         at=now,
-        detail={"kind": event.kind, "reached": event.reached, "findings": len(findings)},
+        detail={"kind": event.kind, "reached": event.reached, "findings": len(findings)}
+        | ({"client_ref": client_ref} if client_ref else {}),
     )
     return event
+
+
+def client_ref(principal: Principal, client_id: str) -> str:
+    """The stored key of a caller's own event id: two callers may use the same ids."""
+    return f"{principal.kind}:{principal.id}#{client_id}"
+
+
+def record_event_once(
+    *,
+    session: Session,
+    principal: Principal,
+    data: EventCreate,
+    config: DeskConfig,
+    now: dt.datetime,
+    client_id: str | None,
+    source: str = "api",
+) -> tuple[PublicityEvent, bool]:
+    """:func:`record_event`, unless this caller recorded ``client_id`` before: then that event,
+    unchanged (a resend changes nothing and is not audited again). ``(event, created)``."""
+    principal.require(Permission.PUBLICITY_EDIT)
+    ref = client_ref(principal, client_id) if client_id else None
+    if ref is not None:
+        found = service.event_by_client_ref(session=session, client_ref=ref)
+        if found is not None:
+            return found, False
+    event = record_event(
+        session=session,
+        principal=principal,
+        data=data,
+        config=config,
+        now=now,
+        source=source,
+        client_ref=ref,
+    )
+    return event, True
 
 
 def _desk_principal(principal: Principal) -> Principal:

@@ -1,5 +1,6 @@
-"""Campaign tables (migration ``0011_publicity``): campaigns, fixed publicity points, events
-and what an event found (hazards, potential victims dissuaded on the spot)."""
+"""Campaign tables (migrations ``0011_publicity``, ``0016_publicity_client``): campaigns,
+fixed publicity points, events and what an event found (hazards, potential victims dissuaded
+on the spot)."""
 
 from __future__ import annotations
 
@@ -136,6 +137,9 @@ class PublicityEvent(Base):
     source: Mapped[str] = mapped_column(String(16), default="manual")
     recorded_by: Mapped[str] = mapped_column(String(160), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # ``<kind>:<id>#<client_id>`` of an event sent over the API with a ``client_id``: the same
+    # caller sending the same id again gets this event back (migration ``0016``).
+    client_ref: Mapped[str | None] = mapped_column(String(100), index=True, unique=True)
 
 
 class EventFinding(Base):

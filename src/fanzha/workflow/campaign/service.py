@@ -23,6 +23,7 @@ from fanzha.workflow.volunteer import service as roster
 __all__ = [
     "Figures",
     "community_heat",
+    "event_by_client_ref",
     "events_of",
     "figures",
     "findings_of",
@@ -51,10 +52,24 @@ def _events_in_scope(query: _S, principal: Principal) -> _S:
 
 
 def list_campaigns(
-    *, session: Session, principal: Principal, limit: int = 50, offset: int = 0
+    *,
+    session: Session,
+    principal: Principal,
+    limit: int = 50,
+    offset: int = 0,
+    station: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> list[Campaign]:
-    """Campaigns in scope, the latest start first."""
+    """Campaigns in scope, the latest start first; ``station`` narrows to that station's,
+    ``since``/``until`` to those running on some day of ``[since, until)``."""
     query = _campaigns_in_scope(select(Campaign), principal)
+    if station is not None:
+        query = query.where(Campaign.station == station)
+    if since is not None:
+        query = query.where(Campaign.ends_on >= since)
+    if until is not None:
+        query = query.where(Campaign.starts_on < until)
     query = query.order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     return list(session.scalars(query.limit(limit).offset(offset)))
 
@@ -74,13 +89,29 @@ def events_of(
     principal: Principal,
     campaign_id: int | None = None,
     limit: int = 100,
+    offset: int = 0,
+    station: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
 ) -> list[PublicityEvent]:
-    """Events in scope (of one campaign, or all), the latest first."""
+    """Events in scope (of one campaign, or all; of a station; held in ``[since, until)``),
+    the latest first."""
     query = _events_in_scope(select(PublicityEvent), principal)
     if campaign_id is not None:
         query = query.where(PublicityEvent.campaign_id == campaign_id)
+    if station is not None:
+        query = query.where(PublicityEvent.station == station)
+    if since is not None:
+        query = query.where(PublicityEvent.held_at >= since)
+    if until is not None:
+        query = query.where(PublicityEvent.held_at < until)
     query = query.order_by(PublicityEvent.held_at.desc(), PublicityEvent.id.desc())
-    return list(session.scalars(query.limit(limit)))
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def event_by_client_ref(*, session: Session, client_ref: str) -> PublicityEvent | None:
+    """The event recorded with this caller's ``client_ref`` (see ``flows.client_ref``)."""
+    return session.scalar(select(PublicityEvent).where(PublicityEvent.client_ref == client_ref))
 
 
 def findings_of(*, session: Session, event_ids: list[int]) -> dict[int, list[EventFinding]]:

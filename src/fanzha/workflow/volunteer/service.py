@@ -63,6 +63,7 @@ class RosterRow:
     joined_on: dt.date | None
     active: bool
     left_on: dt.date | None = None
+    team_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class RosterFilter:
     active: bool | None = None
     team_id: int | None = None
     community: str | None = None
+    station: str | None = None
 
 
 def _filtered(query: _S, filters: RosterFilter) -> _S:
@@ -81,6 +83,8 @@ def _filtered(query: _S, filters: RosterFilter) -> _S:
         query = query.where(Volunteer.team_id == filters.team_id)
     if filters.community is not None:
         query = query.where(Volunteer.community == filters.community)
+    if filters.station is not None:
+        query = query.where(Volunteer.station == filters.station)
     return query
 
 
@@ -93,10 +97,11 @@ def list_volunteers(
     community: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    station: str | None = None,
 ) -> list[RosterRow]:
     """Volunteers in scope, by name."""
     query = scoped(select(Volunteer, Team).outerjoin(Team, Team.id == Volunteer.team_id), principal)
-    query = _filtered(query, RosterFilter(active, team_id, community))
+    query = _filtered(query, RosterFilter(active, team_id, community, station))
     query = query.order_by(Volunteer.name, Volunteer.id).limit(limit).offset(offset)
     return [
         RosterRow(
@@ -112,6 +117,7 @@ def list_volunteers(
             joined_on=v.joined_on,
             active=v.active,
             left_on=v.left_on,
+            team_id=v.team_id,
         )
         for v, t in session.execute(query)
     ]

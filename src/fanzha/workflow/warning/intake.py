@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.core import fraud_types, idcard, phone
@@ -37,6 +38,24 @@ class LeadCreate(BaseModel):
     narrative: str = Field("", max_length=2000)
 
 
+def _refuse_same_moment(session: Session, resident: str, now: dt.datetime) -> None:
+    """A second lead on one person in the same instant is refused (one warning per episode).
+
+    Without it the store's unique (resident, episode start) key fails with a server error,
+    e.g. when one publicity event lists the same dissuaded phone twice.
+    """
+    found = session.scalars(
+        select(EarlyWarning.id).where(
+            EarlyWarning.resident_id == resident, EarlyWarning.episode_start == now
+        )
+    ).first()
+    if found is not None:
+        raise WorkflowError(
+            "this person already has a warning from this very moment; add to it instead",
+            warning_id=found,
+        )
+
+
 def create(
     *,
     session: Session,
@@ -56,8 +75,10 @@ def create(
     if data.source not in SOURCES:
         raise WorkflowError("unknown lead source", source=data.source)
     match = _match(config, key, data.id_number)
+    resident = match.resident_id if match else f"lead-{key}"
+    _refuse_same_moment(session, resident, now)
     warning = EarlyWarning(
-        resident_id=match.resident_id if match else f"lead-{key}",
+        resident_id=resident,
         phone=key,
         community=(match.community if match else None) or data.community,
         station=match.station if match else None,
