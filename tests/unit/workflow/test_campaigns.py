@@ -101,6 +101,21 @@ def test_campaigns_event_findings_become_leads_with_outcome(
         assert {"campaign.create", "publicity.event", "create", "outcome"} <= actions
 
 
+def test_campaigns_one_phone_dissuaded_twice_in_one_event_is_refused_clearly(
+    factory: sessionmaker[Session], desk: Desk, config: DeskConfig
+) -> None:
+    desk.station("S1", ("C1",))
+    leader = desk.user("gw", Role.GRID_WORKER, "S1")
+    twice = [FindingCreate(kind=FindingKind.DISSUADED, phone="13911110001")] * 2
+    with factory() as s:
+        with pytest.raises(WorkflowError, match="already has a warning"):
+            flows.record_event(
+                session=s, principal=leader, data=_event(findings=twice), config=config, now=NOW
+            )
+        s.rollback()
+        assert s.scalars(select(EarlyWarning)).all() == []
+
+
 def test_campaigns_event_refused_inputs(
     factory: sessionmaker[Session], desk: Desk, config: DeskConfig
 ) -> None:
