@@ -4,6 +4,8 @@
 
     {"sms": {"kind": "smpp", "host": "10.0.0.5", "port": 2775, "system_id": "fz",
              "password": "…", "per_second": 200},
+     "sms_cmpp": {"kind": "cmpp", "host": "10.0.0.6", "port": 7890, "source_addr": "901234",
+                  "shared_secret": "…", "src_id": "12381", "per_second": 100},
      "sms_http": {"kind": "http_sms", "url": "https://gw.example", "token": "…"},
      "voice": {"kind": "voice", "url": "https://robot.example", "token": "…",
                "callback_port": 8089, "callback_secret": "…"},
@@ -43,6 +45,23 @@ def _smpp(name: str, spec: dict[str, Any]) -> OutboundChannel:
             spec["password"],
             spec.get("source", "12381"),
             int(spec.get("window", 200)),
+        ),
+    )
+
+
+def _cmpp(name: str, spec: dict[str, Any]) -> OutboundChannel:
+    from fanzha.notify.cmpp import CmppChannel, CmppConfig
+
+    return CmppChannel(
+        name,
+        CmppConfig(
+            spec["host"],
+            int(spec["port"]),
+            spec["source_addr"],
+            spec["shared_secret"],
+            spec.get("src_id", "12381"),
+            spec.get("service_id", ""),
+            int(spec.get("window", 16)),
         ),
     )
 
@@ -101,6 +120,7 @@ def _smtp(name: str, spec: dict[str, Any]) -> OutboundChannel:
 
 BUILDERS: dict[str, Builder] = {
     "smpp": _smpp,
+    "cmpp": _cmpp,
     "http_sms": _http_sms,
     "voice": _voice,
     "wecom": _wecom,
@@ -109,6 +129,7 @@ BUILDERS: dict[str, Builder] = {
 }
 DEFAULT_RATES = {
     "smpp": 500.0,
+    "cmpp": 100.0,
     "http_sms": 500.0,
     "voice": 20.0,
     "wecom": 50.0,

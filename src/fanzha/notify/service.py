@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session
 from fanzha.notify import outbox, templates
 from fanzha.notify.models import OutboxRow
 
-FORM_OF_KIND = {"smpp": "sms", "http_sms": "sms", "voice": "voice", "smtp": "sms"}
-
 
 @dataclass(frozen=True)
 class ContactState:

@@ -185,6 +185,10 @@ class SmppChannel:
             try:
                 self._write(codec.Pdu(codec.SUBMIT_SM, 0, sequence, codec.encode_sm(sm)))
             except NotifyError as exc:
+                with self._lock:
+                    unsent = self._pending.pop(sequence, None)
+                if unsent is not None:  # not released by a drop: give its window slot back
+                    self._window.release()
                 return exc
             waiters.append(waiter)
         return waiters

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from fanzha.notify.testing.ismg import LocalIsmg
 from fanzha.notify.testing.robots import LocalRobots
 from fanzha.notify.testing.sms_gateway import LocalSmsGateway
 from fanzha.notify.testing.smsc import LocalSmsc
@@ -17,6 +18,13 @@ __all__ = ["db_url", "factory", "pg_template", "sqlite_template"]
 @pytest.fixture
 def smsc() -> Iterator[LocalSmsc]:
     server = LocalSmsc().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ismg() -> Iterator[LocalIsmg]:
+    server = LocalIsmg().start()
     yield server
     server.stop()
 
