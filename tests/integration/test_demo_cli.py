@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,10 @@ def test_demo_runs_every_step_and_the_live_hour_warns(tmp_path: Path) -> None:
     contacted = next(line for line in out.splitlines() if line.startswith("warnings contacted:"))
     assert "sms " in contacted and "voice " in contacted
     assert "true effect in the audience" in out
+    if shutil.which("java") is not None:  # CI installs it: the Spark part must agree
+        spark = next(line for line in out.splitlines() if line.startswith("Spark:"))
+        assert "the same warnings as the consumer's scorer: yes →" in spark, spark
+        assert int(spark.split("→ ")[1].split(" warnings")[0]) > 0, spark
     live = next(line for line in out.splitlines() if line.startswith("实时 live:"))
     new_warnings = int(live.split("→")[1].split("new warnings")[0])
     assert new_warnings > 0, live

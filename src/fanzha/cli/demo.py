@@ -5,7 +5,9 @@ model on it → detect → hand warnings to the desk (with their response tiers,
 model) → evaluate against the ground truth → send the tiers' SMS and robot calls through
 local test servers → a simulated year of publicity and its measured effect → serve the
 warning desk on localhost with one login per role while the next hour is replayed through
-the stream (Redis), so its warnings appear on the desk as they come. Everything lives under
+the stream (Redis), so its warnings appear on the desk as they come; the same hour is first
+scored on Spark Structured Streaming into a scratch store and checked against the stream's
+scorer (when Java is installed). Everything lives under
 one folder (default ``var/demo``), so the demo never touches real data.
 """
 
@@ -18,7 +20,7 @@ from pathlib import Path
 import typer
 
 from fanzha.cli.common import console, settings_with
-from fanzha.cli.demo_steps import live_step, outreach_step, publicity_step
+from fanzha.cli.demo_steps import live_step, next_hour, outreach_step, publicity_step, spark_step
 from fanzha.cli.detect import print_result, store_warnings
 from fanzha.cli.history import add_demo_history
 from fanzha.cli.ingest import ingest_options, progress_bar
@@ -56,6 +58,9 @@ def demo(
         True, help="replay the next hour through a local Redis stream (needs redis-server)"
     ),
     live_seconds: float = typer.Option(60.0, help="how long the live hour's replay takes"),
+    spark: bool = typer.Option(
+        True, help="also score the live hour on Spark Structured Streaming (needs Java)"
+    ),
 ) -> None:
     """Simulate a city, ingest, detect, evaluate, then serve the desk with demo logins."""
     shutil.rmtree(folder, ignore_errors=True)
@@ -92,9 +97,15 @@ def demo(
     outreach_step(settings)
     console.rule("7/8 宣传 publicity: volunteers, campaigns and their effect (simulated year)")
     publicity_step(settings, seed)
-    if live:
+    if live or spark:
         console.rule("8/8 实时 live: the next hour through the stream")
-        live_step(settings, config, folder, seconds=live_seconds, desk_port=port if serve else None)
+        hour, events = next_hour(config, folder, sim_dir)
+        if spark:
+            spark_step(hour, folder)
+        if live:
+            live_step(
+                settings, hour, events, seconds=live_seconds, desk_port=port if serve else None
+            )
     if serve:
         start_desk(settings, port)
 
