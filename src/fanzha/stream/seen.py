@@ -4,7 +4,8 @@
 - the first visit of each resident to each host in each hour (``indicator_url``,
   ``scam_link_visit``), kept for the current hour only: events come in time order;
 - the packages of blacklisted apps each phone has opened or installed (``indicator_app``);
-- the payees each account has paid (``new_payee_transfer``);
+- the payees each account has paid (``new_payee_transfer``), as 64-bit digests
+  (:mod:`fanzha.stream.keyset`, 12 B a key);
 - hosts seen in scam-judged texts, and when each resident first got such a link.
 
 The batch's "first" means first in all its data; a stream cannot keep all of it. Every entry
@@ -20,6 +21,8 @@ import logging
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from fanzha.stream.keyset import DayKeys
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
@@ -44,7 +47,7 @@ class SeenState:
     visits: set[tuple[int, str]] = field(default_factory=set)
     visit_firsts: dict[tuple[int, str], dt.datetime] = field(default_factory=dict)
     apps: dict[tuple[int, str], dt.date] = field(default_factory=dict)
-    payees: dict[tuple[str | None, str], dt.date] = field(default_factory=dict)
+    payees: DayKeys = field(default_factory=DayKeys)  # 99 % of the keys: compact digests
     scam_hosts: dict[str, dt.date] = field(default_factory=dict)
     links: dict[tuple[int, str], dt.datetime] = field(default_factory=dict)
     pair_days: dict[tuple[int, int], dt.date] = field(default_factory=dict)
@@ -53,8 +56,11 @@ class SeenState:
     today: dt.date = dt.date.min
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickle; a snapshot from before the horizon existed is upgraded on the way."""
+        """Unpickle; a snapshot from before the horizon existed is upgraded on the way, and
+        payees kept as a ``{key: day}`` dict become :class:`DayKeys`."""
         self.__dict__.update(state if "watermark" in state else _upgraded(state))
+        if isinstance(self.payees, dict):
+            self.payees = DayKeys.from_days(self.payees)
 
     def observe(self, t: dt.datetime, horizon_days: int = HISTORY_DAYS) -> None:
         """Advance the watermark to ``t``; on a new day forget what the horizon left behind."""
@@ -71,7 +77,7 @@ class SeenState:
         dropped = _drop_before(self.pair_days, cutoff, self.pairs)
         dropped += _drop_before(self.link_days, cutoff, self.links)
         dropped += _drop_before(self.apps, cutoff)
-        dropped += _drop_before(self.payees, cutoff)
+        dropped += self.payees.forget_before(cutoff)
         dropped += _drop_before(self.scam_hosts, cutoff)
         if dropped:
             log.debug("forgot %d first-of-a-kind entries last seen before %s", dropped, cutoff)
@@ -116,7 +122,7 @@ class SeenState:
 
     def first_payee(self, payer_account: str | None, payee_account: str) -> bool:
         """True the first time (within the horizon) ``payer_account`` pays ``payee_account``."""
-        return _first(self.payees, (payer_account, payee_account), self.today)
+        return self.payees.first((payer_account, payee_account), self.today)
 
     def add_scam_hosts(self, hosts: list[str]) -> None:
         """Hosts named in a scam-judged text."""

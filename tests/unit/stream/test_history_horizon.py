@@ -120,7 +120,8 @@ def test_stream_history_late_event_does_not_move_the_watermark_back() -> None:
     scorer.feed([payment(1, at(10))])
     scorer.feed([payment(2, at(1))])  # a partner resending an old event
     assert scorer.state.seen.watermark == at(10)
-    assert set(scorer.state.seen.payees) == {("A1", "B"), ("A2", "B")}
+    payees = scorer.state.seen.payees
+    assert len(payees) == 2 and ("A1", "B") in payees and ("A2", "B") in payees
 
 
 def test_stream_history_snapshot_round_trips_and_scoring_goes_on_the_same() -> None:
@@ -156,7 +157,7 @@ def test_stream_history_old_snapshot_loads_and_its_keys_age_from_its_latest_time
     state = load_state(dump_state(legacy_state()))
     seen = state.seen
     assert seen.watermark == at(4).replace(minute=0)
-    assert seen.payees == {("A1", "B"): at(4).date()}
+    assert len(seen.payees) == 1 and seen.payees.last_seen(("A1", "B")) == at(4).date()
     assert seen.apps == {(PHONE, APP): at(4).date()} and set(seen.pair_days) == set(seen.pairs)
     assert seen.is_scam_host("scam.example") and seen.link_sent(PHONE, "scam.example") == at(1)
     scorer = make_scorer(state=state)
