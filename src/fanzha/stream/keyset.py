@@ -4,8 +4,8 @@ The payees each account has paid are 99 % of the stream's first-of-a-kind histor
 a ``dict`` of ``(payer, payee)`` string tuples they cost ~180 B a key, which for a city over
 a 90-day horizon is gigabytes. Here a key is its 8-byte BLAKE2b digest; the keys are held in
 a sorted ``uint64`` array with an ``int32`` array of day ordinals beside it (12 B a key), and
-the keys touched since the last merge in a small ``dict`` that is merged in when it grows
-past ``merge_at`` or when old keys are forgotten.
+the keys touched since the last merge in a small ``dict`` that is merged in when it holds a
+sixteenth of the keys (at least ``merge_at``) or when old keys are forgotten.
 
 Two different keys with the same digest would be taken for one (a new payee not seen as
 new): with n keys the chance that any two collide is about n² / 2⁶⁵ — 5·10⁻⁵ for 44 M keys.
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-MERGE_AT = 65_536
+MERGE_AT = 4_096
 
 
 def digest(key: tuple[str | None, ...]) -> int:
@@ -54,7 +54,9 @@ class DayKeys:
         h = digest(key)
         known = h in self._recent or self._in_arrays(h)
         self._recent[h] = today.toordinal()
-        if len(self._recent) >= self.merge_at:
+        # merge when the dict holds 1/16 of the keys (at least ``merge_at``): the dict's
+        # ~100 B a key stay a small share, and each merge is one linear pass (two sorted runs)
+        if len(self._recent) >= max(self.merge_at, len(self._keys) >> 4):
             self._merge()
         return not known
 
@@ -100,6 +102,8 @@ class DayKeys:
             return
         recent_keys = np.fromiter(self._recent.keys(), dtype=np.uint64, count=len(self._recent))
         recent_days = np.fromiter(self._recent.values(), dtype=np.int32, count=len(self._recent))
+        first = np.argsort(recent_keys)  # distinct keys: any sort; then two sorted runs
+        recent_keys, recent_days = recent_keys[first], recent_days[first]
         keys = np.concatenate([self._keys, recent_keys])
         days = np.concatenate([self._days, recent_days])
         order = np.argsort(keys, kind="stable")  # the recent entry of a key comes last
