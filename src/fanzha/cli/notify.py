@@ -47,12 +47,9 @@ def _factory(settings: Settings) -> sessionmaker[Session]:
 
 def audit_hook(session: Session, notes: Sequence[AuditNote]) -> None:
     """Every send and receipt into the workflow's hash-chained audit log (same transaction)."""
-    if not notes:
-        return
-    from fanzha.workflow.audit.service import Entry, append_many
+    from fanzha.workflow.broadcast.desk import audit_hook as hook  # the desk's, too
 
-    entries = [Entry("notify", n.action, n.object_type, n.object_id, n.at, n.detail) for n in notes]
-    append_many(session=session, entries=entries)
+    hook(session, notes)
 
 
 def _now(settings: Settings) -> dt.datetime:

@@ -2,8 +2,11 @@
 
 A group is bound to one chat-robot webhook (WeCom or DingTalk). :func:`push` sends a key
 warning or a new-scam-script alert to the active groups of an area (and audience, school,
-grade or community): one outbox row per group, so each group has its own receipt.
+grade or community): one outbox row per group, so each group has its own receipt;
+:func:`preview` shows the text and the groups it would reach without queueing anything. A
+push with a ``request_key`` (the desk form's) is made once: the same key again is refused.
 :func:`relay` records who (a teacher, a grid worker) passed the alert on, and to how many.
+Refusals name the offending field in their context (``field=...``) for the desk's forms.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from fanzha.errors import ConflictError, NotFoundError, WorkflowError
 from fanzha.notify import outbox, templates
 from fanzha.notify.models import Broadcast, BroadcastGroup, OutboxRow, Relay
+from fanzha.notify.templates import Rendered
 
 AUDIENCES = ("teachers", "parents", "residents")
 ROBOTS = ("wecom", "dingtalk")
@@ -41,16 +45,20 @@ class GroupSpec:
 
 def add_group(session: Session, spec: GroupSpec, now: dt.datetime) -> BroadcastGroup:
     """Register a group (its name is unique)."""
+    if not spec.name.strip():
+        raise WorkflowError("a group needs a name", field="name")
+    if not spec.area.strip():
+        raise WorkflowError("a group needs an area (district or street code)", field="area")
     if spec.audience not in AUDIENCES:
-        raise WorkflowError("unknown audience", audience=spec.audience)
+        raise WorkflowError("unknown audience", field="audience", audience=spec.audience)
     if spec.robot not in ROBOTS:
-        raise WorkflowError("unknown robot kind", robot=spec.robot)
+        raise WorkflowError("unknown robot kind", field="robot", robot=spec.robot)
     if not spec.webhook_url.startswith(("http://", "https://")):
-        raise WorkflowError("the webhook must be an http(s) URL")
+        raise WorkflowError("the webhook must be an http(s) URL", field="webhook_url")
     if spec.robot == "dingtalk" and not spec.secret:
-        raise WorkflowError("a DingTalk robot needs its signing secret")
+        raise WorkflowError("a DingTalk robot needs its signing secret", field="secret")
     if session.scalar(select(BroadcastGroup.id).where(BroadcastGroup.name == spec.name)):
-        raise ConflictError("a group of that name exists", name=spec.name)
+        raise ConflictError("a group of that name exists", field="name", name=spec.name)
     group = BroadcastGroup(**spec.__dict__, active=True, created_at=now)
     session.add(group)
     session.flush()
@@ -95,12 +103,16 @@ class PushRequest:
     school: str | None = None
     grade: str | None = None
     community: str | None = None
+    request_key: str | None = None  # the desk form's: the same key twice is refused
 
 
-def push(session: Session, request: PushRequest, now: dt.datetime) -> tuple[Broadcast, int]:
-    """Create a broadcast and queue it to every matching group; (broadcast, groups queued)."""
+def preview(session: Session, request: PushRequest) -> tuple[Rendered, list[BroadcastGroup]]:
+    """The text a push would send and the groups it would reach (nothing is queued).
+
+    Refuses an unknown kind (:class:`WorkflowError`), a request no active group matches
+    (:class:`NotFoundError`) and a script that breaks the 12381 rules (``ConfigError``)."""
     if request.kind not in KINDS:
-        raise WorkflowError("unknown broadcast kind", kind=request.kind)
+        raise WorkflowError("unknown broadcast kind", field="kind", kind=request.kind)
     targets = groups(
         session,
         area=request.area,
@@ -110,8 +122,28 @@ def push(session: Session, request: PushRequest, now: dt.datetime) -> tuple[Broa
         community=request.community,
     )
     if not targets:
-        raise NotFoundError("no active group matches", area=request.area, audience=request.audience)
+        raise NotFoundError(
+            "no active group matches", field="area", area=request.area, audience=request.audience
+        )
     text = templates.render(request.fraud_type, "group", request.language, script=request.script)
+    return text, targets
+
+
+def by_request_key(session: Session, key: str) -> Broadcast | None:
+    """The broadcast made for a desk request key, if any."""
+    return session.scalar(select(Broadcast).where(Broadcast.request_key == key))
+
+
+def push(session: Session, request: PushRequest, now: dt.datetime) -> tuple[Broadcast, int]:
+    """Create a broadcast and queue it to every matching group; (broadcast, groups queued).
+
+    A ``request_key`` already used raises :class:`ConflictError` (context ``broadcast``: the
+    one made the first time), so a resubmitted form queues nothing."""
+    text, targets = preview(session, request)
+    if request.request_key is not None:
+        done = by_request_key(session, request.request_key)
+        if done is not None:
+            raise ConflictError("this broadcast was sent already", broadcast=done.id)
     broadcast = Broadcast(
         kind=request.kind,
         fraud_type=request.fraud_type,
@@ -123,9 +155,13 @@ def push(session: Session, request: PushRequest, now: dt.datetime) -> tuple[Broa
         body=text.body,
         created_by=request.created_by,
         created_at=now,
+        request_key=request.request_key,
     )
-    session.add(broadcast)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(broadcast)
+    except IntegrityError as exc:  # the same key committed meanwhile (a concurrent submit)
+        raise ConflictError("this broadcast was sent already", key=request.request_key) from exc
     intents = [
         outbox.Intent(
             "broadcast",
@@ -152,11 +188,22 @@ def relay(
     reach: int | None,
     now: dt.datetime,
 ) -> Relay:
-    """Record that ``relayed_by`` passed the broadcast on in (or from) a group."""
+    """Record that ``relayed_by`` passed the broadcast on in (or from) a group it was sent to."""
     if session.get(Broadcast, broadcast_id) is None:
         raise NotFoundError("no such broadcast", broadcast=broadcast_id)
     if session.get(BroadcastGroup, group_id) is None:
         raise NotFoundError("no such group", group=group_id)
+    if not relayed_by.strip():
+        raise WorkflowError("say who relayed it", field="relayed_by")
+    if reach is not None and reach < 0:
+        raise WorkflowError("the reach is a number of people (0 or more)", field="reach")
+    queued = select(OutboxRow.id).where(
+        OutboxRow.subject_type == "broadcast",
+        OutboxRow.subject_id == str(broadcast_id),
+        OutboxRow.attempt_key == f"group:{group_id}",
+    )
+    if session.scalar(queued) is None:
+        raise WorkflowError("the broadcast was not sent to that group", field="group_id")
     row = Relay(
         broadcast_id=broadcast_id, group_id=group_id, relayed_by=relayed_by, reach=reach, at=now
     )
@@ -164,7 +211,7 @@ def relay(
         with session.begin_nested():
             session.add(row)
     except IntegrityError as exc:
-        raise ConflictError("relay already recorded", by=relayed_by) from exc
+        raise ConflictError("relay already recorded", field="relayed_by", by=relayed_by) from exc
     return row
 
 

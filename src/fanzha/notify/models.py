@@ -120,6 +120,8 @@ class Broadcast(Base):
     body: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(160))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # the desk form's key (migration 0017): the same request twice is one broadcast
+    request_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
 
 class Relay(Base):

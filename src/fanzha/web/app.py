@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fanzha.notify import MemoryChannel
+from fanzha.notify.outbox import RetryPolicy
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, transaction
 from fanzha.store.event_store import EventStore
@@ -54,6 +55,7 @@ from fanzha.web.pages import (
 from fanzha.web.render import TEMPLATES
 from fanzha.web.security import COOKIE, LoginThrottle, SessionCodec
 from fanzha.web.state import DeskState
+from fanzha.workflow.broadcast.desk import robot_dispatcher
 from fanzha.workflow.clock import local_now
 from fanzha.workflow.tier.service import tier_config
 from fanzha.workflow.warning import sweep
@@ -105,6 +107,13 @@ def create_app(
         ),
         inbox=inbox,
         clock=clock or (lambda: local_now(settings.timezone)),
+    )
+    desk.robots = robot_dispatcher(
+        settings.notify_channels_file,
+        desk.factory,
+        desk.clock,
+        lease=dt.timedelta(seconds=settings.notify_lease_seconds),
+        policy=RetryPolicy(settings.notify_max_attempts, settings.notify_retry_seconds),
     )
     app = FastAPI(
         title="Fanzha warning desk API",
@@ -224,6 +233,8 @@ def _lifespan(desk: DeskState) -> Callable[[FastAPI], contextlib.AbstractAsyncCo
             threading.Thread(target=_warm_dashboard, args=(desk, app), daemon=True).start()
         yield
         task.cancel()
+        if desk.robots is not None:
+            desk.robots.close()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 

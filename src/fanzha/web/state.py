@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,9 @@ from fanzha.web.security import LoginThrottle, SessionCodec
 from fanzha.workflow.audit.service import GroupCommit
 from fanzha.workflow.warning import service
 from fanzha.workflow.warning.routing import DeskConfig
+
+if TYPE_CHECKING:
+    from fanzha.workflow.broadcast.desk import RobotSender
 
 
 class OpenCountsCache:
@@ -68,3 +72,4 @@ class DeskState:
     clock: Callable[[], dt.datetime]
     counts: OpenCountsCache = field(default_factory=lambda: OpenCountsCache(3.0))
     views: GroupCommit = field(default_factory=GroupCommit)  # audit records of views
+    robots: RobotSender | None = None  # sends desk broadcasts now (channels file)

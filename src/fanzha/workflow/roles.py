@@ -49,6 +49,7 @@ class Permission(StrEnum):
     EVENTS_WRITE = "events_write"  # send events to the real-time stream (partners only)
     PARTNER_ACCOUNTS = "partner_accounts"  # push suspicious accounts (banks, bureaus only)
     PARTNERS_VIEW = "partners_view"  # see partners' keys (prefix only) and what they sent
+    BROADCAST_SEND = "broadcast_send"  # add broadcast groups, send broadcasts, record relays
 
 
 P = Permission
@@ -56,12 +57,15 @@ _WORK = {P.VIEW, P.SIGN, P.ACT, P.OUTCOME}
 _PUBLICITY = {P.PUBLICITY_VIEW, P.PUBLICITY_EDIT}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CENTRE_OPERATOR: frozenset(
-        _WORK | {P.ASSIGN, P.TRANSFER, P.REVEAL, P.CREATE} | {P.CASE_VIEW, P.CASE_EDIT} | _PUBLICITY
+        _WORK
+        | {P.ASSIGN, P.TRANSFER, P.REVEAL, P.CREATE}
+        | {P.CASE_VIEW, P.CASE_EDIT, P.BROADCAST_SEND}
+        | _PUBLICITY
     ),
     Role.CENTRE_SUPERVISOR: frozenset(
         _WORK
         | {P.ASSIGN, P.TRANSFER, P.STOP_PAYMENT, P.REVEAL, P.EXPORT, P.CREATE, P.SUPERVISE}
-        | {P.AUDIT, P.CASE_VIEW, P.CASE_EDIT, P.PARTNERS_VIEW}
+        | {P.AUDIT, P.CASE_VIEW, P.CASE_EDIT, P.PARTNERS_VIEW, P.BROADCAST_SEND}
         | _PUBLICITY
     ),
     Role.STATION_OFFICER: frozenset(_WORK | {P.REVEAL, P.CASE_VIEW} | _PUBLICITY),

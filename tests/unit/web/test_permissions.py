@@ -82,6 +82,19 @@ ACTIONS: dict[str, tuple[Permission, Do]] = {
         lambda b, w: b.api("POST", "/api/v1/partner/accounts", json={"rows": [{"row_id": "1"}]}),
     ),
     "partners_view": (Permission.PARTNERS_VIEW, lambda b, w: b.client.get("/partners")),
+    "broadcast_send": (
+        Permission.BROADCAST_SEND,
+        lambda b, w: b.post(
+            "/broadcasts/groups",
+            {
+                "name": f"家长群-{w}",
+                "area": "310104",
+                "audience": "parents",
+                "robot": "wecom",
+                "webhook_url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=k",
+            },
+        ),
+    ),
     "events_write": (
         Permission.EVENTS_WRITE,
         lambda b, w: b.api("POST", "/api/v1/events", json={"events": []}),
