@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     stream_history_days: int = Field(
         90, ge=1, description="the stream's first-of-a-kind history forgets keys unseen this long"
     )
+    stream_refresh_minutes: float = Field(
+        15.0, ge=0, description="the consumer rebuilds its lookups this often (0: never)"
+    )
     # --- outreach (notify channels, outbox dispatcher) ---
     notify_channels_file: Path | None = Field(
         None, description="JSON file of outreach channels (kinds, addresses, credentials, rates)"

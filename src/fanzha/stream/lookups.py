@@ -10,8 +10,9 @@ the future, so the profiles are snapshots computed by the same SQL steps over th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
 import duckdb
@@ -139,3 +140,55 @@ def _read_residents(con: duckdb.DuckDBPyConnection, found: Lookups) -> None:
     found.resident_count = len(found.resident_ids)
     rows = con.execute("SELECT community, station FROM jurisdictions").fetchall()
     found.stations = {c: s for c, s in rows if c is not None}
+
+
+def _canonical(value: object) -> list[str]:
+    """A table's items as sorted text, independent of the order DuckDB returned rows in."""
+    if isinstance(value, dict):
+        return sorted(f"{k!r}={_canonical_value(v)}" for k, v in value.items())
+    if isinstance(value, set | frozenset):
+        return sorted(repr(v) for v in value)
+    return [repr(value)]
+
+
+def _canonical_value(value: object) -> str:
+    if isinstance(value, list):  # several entries per key: their order carries no meaning
+        return repr(sorted(repr(v) for v in value))
+    return repr(value)
+
+
+def lookups_digest(lookups: Lookups) -> str:
+    """The content's version: equal for equal lookups, however often they are rebuilt."""
+    digest = hashlib.sha256()
+    for f in fields(Lookups):
+        digest.update(f"\x00{f.name}\x00".encode())
+        for item in _canonical(getattr(lookups, f.name)):
+            digest.update(item.encode())
+            digest.update(b"\x01")
+    return digest.hexdigest()[:32]
+
+
+def lookups_changes(old: Lookups, new: Lookups) -> dict[str, int]:
+    """How many entries each table gained, lost or changed (counts only: no entry itself).
+
+    An entry added, removed or changed (same key, other value) counts once.
+    """
+    counts: dict[str, int] = {}
+    for f in fields(Lookups):
+        if f.name == "resident_count":
+            continue
+        before, after = getattr(old, f.name), getattr(new, f.name)
+        if isinstance(before, dict):
+            added = after.keys() - before.keys()
+            removed = before.keys() - after.keys()
+            changed = sum(
+                1
+                for k in before.keys() & after.keys()
+                if _canonical_value(before[k]) != _canonical_value(after[k])
+            )
+            n = len(added) + len(removed) + changed
+        else:
+            n = len(set(_canonical(before)) ^ set(_canonical(after)))
+        if n:
+            counts[f.name] = n
+    return counts

@@ -52,7 +52,8 @@ def make_consumer(
     """A consumer over the configured stream, store and rules (its checkpoint restored).
 
     Blacklists, residents and the profiles come from the event store (``lookups_from``: a
-    replay takes them from the replayed folder, as ``fanzha detect`` over it would).
+    replay takes them from the replayed folder, as ``fanzha detect`` over it would), and are
+    rebuilt from it every ``FANZHA_STREAM_REFRESH_MINUTES`` (0: never).
     """
     rules = load_rules(settings.rules_file)
     store = lookups_from or EventStore(settings.data_dir)
@@ -72,9 +73,11 @@ def make_consumer(
             name=name,
             batch=settings.stream_batch,
             snapshot_seconds=settings.stream_snapshot_seconds,
+            refresh_seconds=settings.stream_refresh_minutes * 60,
         ),
         clock=lambda: local_now(settings.timezone),
         desk=DeskConfig(sla=settings.sla_minutes, capacity=settings.officer_capacity),
+        rebuild=lambda: build_lookups(store, rules, settings.threads),
     )
     consumer.start()
     return consumer

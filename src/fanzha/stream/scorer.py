@@ -79,6 +79,11 @@ class StreamScorer:
         self.state = state
         self.deriver.seen = state.seen
 
+    def use_lookups(self, lookups: Lookups) -> None:
+        """Score from now on with other lookups (only between micro-batches)."""
+        self.lookups = lookups
+        self.deriver.use_lookups(lookups)
+
     def feed(self, events: Iterable[Event]) -> list[DetectedWarning]:
         """Score a micro-batch; the warned episodes it changed, as detection reports them."""
         touched: set[str] = set()

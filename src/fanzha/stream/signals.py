@@ -105,6 +105,11 @@ class SignalDeriver:
             "leads": self._leads,
         }
 
+    def use_lookups(self, lookups: Lookups) -> None:
+        """Join with other lookups from the next event on (the domain cache derives from them)."""
+        self.lookups = lookups
+        self._domains = {}
+
     def derive(self, event: Event) -> list[Signal]:
         """Every base signal the event fires (before resident resolution)."""
         self.seen.observe(event_time(event), self.history_days)

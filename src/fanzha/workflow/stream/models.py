@@ -2,9 +2,10 @@
 
 ``stream_checkpoints`` holds, per consumer, the stream offset whose effects are committed
 (written in the same transaction as the warnings those events produced) and a snapshot of the
-scoring state with its own, older offset. ``stream_raises`` records which event first took
-each warned episode to each level; its unique key makes a level raised twice by a replay an
-error instead of a silent duplicate.
+scoring state with its own, older offset, and the lookups the events after that snapshot
+were scored with (changed only together with a snapshot, so a catch-up never spans a swap).
+``stream_raises`` records which event first took each warned episode to each level; its
+unique key makes a level raised twice by a replay an error instead of a silent duplicate.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class StreamCheckpoint(Base):
     snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)
     rules_version: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # the lookups the events after ``snapshot_offset`` were scored with: their content digest
+    # and (deferred: loaded only when a restart needs them) a compressed pickle of them
+    lookups_version: Mapped[str | None] = mapped_column(String(64))
+    lookups: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class StreamRaise(Base):

@@ -25,8 +25,16 @@ def advance(
     rules_version: str,
     now: dt.datetime,
     snapshot: bytes | None = None,
+    lookups_version: str | None = None,
+    lookups: bytes | None = None,
 ) -> StreamCheckpoint:
-    """Move the committed offset (and, with ``snapshot``, the snapshot) of ``name``."""
+    """Move the committed offset (and, with ``snapshot``, the snapshot) of ``name``.
+
+    ``lookups_version``/``lookups``: the lookups the events after this snapshot are scored
+    with; recorded only together with a snapshot.
+    """
+    if lookups_version is not None and snapshot is None:
+        raise ValueError("lookups are recorded only with a snapshot")
     row = session.get(StreamCheckpoint, name)
     if row is None:
         row = StreamCheckpoint(name=name, snapshot_events=0)
@@ -34,6 +42,8 @@ def advance(
     row.offset, row.events, row.rules_version, row.updated_at = offset, events, rules_version, now
     if snapshot is not None:
         row.snapshot, row.snapshot_offset, row.snapshot_events = snapshot, offset, events
+    if lookups_version is not None:
+        row.lookups_version, row.lookups = lookups_version, lookups
     return row
 
 
