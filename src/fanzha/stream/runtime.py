@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fanzha.detection.rules import load_rules
+from fanzha.detection.rules.model import Rules
 from fanzha.detection.service import load_text_scorer
+from fanzha.detection.text.base import TextScorer
 from fanzha.errors import QueueFullError
 from fanzha.ingest import ingest_directory
 from fanzha.ingest.directory import parts_of
@@ -22,7 +24,7 @@ from fanzha.store.event_store import EventStore
 from fanzha.stream.broker import EventQueue
 from fanzha.stream.consumer import ConsumerConfig, StreamConsumer
 from fanzha.stream.events import Event
-from fanzha.stream.lookups import build_lookups
+from fanzha.stream.lookups import Lookups, build_lookups
 from fanzha.stream.scorer import StreamScorer
 from fanzha.stream.source import store_events
 from fanzha.workflow.clock import local_now
@@ -42,6 +44,28 @@ def make_queue(settings: Settings) -> EventQueue:
     )
 
 
+@dataclass(frozen=True)
+class ScoringInputs:
+    """What a streaming scorer (Redis consumer or Spark job) scores with."""
+
+    rules: Rules
+    store: EventStore
+    lookups: Lookups
+    text_scorer: TextScorer
+
+
+def scoring_inputs(
+    settings: Settings, text_model: Path | None, lookups_from: EventStore | None
+) -> ScoringInputs:
+    """Rules, lookups (from ``lookups_from`` or the event store) and text scorer from
+    settings; the workflow store migrated, as both streaming paths need it."""
+    rules = load_rules(settings.rules_file)
+    store = lookups_from or EventStore(settings.data_dir)
+    upgrade(settings.effective_database_url)
+    lookups = build_lookups(store, rules, settings.threads)
+    return ScoringInputs(rules, store, lookups, load_text_scorer(text_model))
+
+
 def make_consumer(
     settings: Settings,
     *,
@@ -55,15 +79,10 @@ def make_consumer(
     replay takes them from the replayed folder, as ``fanzha detect`` over it would), and are
     rebuilt from it every ``FANZHA_STREAM_REFRESH_MINUTES`` (0: never).
     """
-    rules = load_rules(settings.rules_file)
-    store = lookups_from or EventStore(settings.data_dir)
-    url = settings.effective_database_url
-    upgrade(url)
+    inputs = scoring_inputs(settings, text_model, lookups_from)
+    rules, store, url = inputs.rules, inputs.store, settings.effective_database_url
     scorer = StreamScorer(
-        rules,
-        build_lookups(store, rules, settings.threads),
-        load_text_scorer(text_model),
-        history_days=settings.stream_history_days,
+        rules, inputs.lookups, inputs.text_scorer, history_days=settings.stream_history_days
     )
     consumer = StreamConsumer(
         queue=make_queue(settings),

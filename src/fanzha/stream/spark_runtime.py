@@ -13,14 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fanzha.detection.rules import load_rules
-from fanzha.detection.service import load_text_scorer
 from fanzha.errors import ConfigError
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, upgrade
 from fanzha.store.event_store import EventStore
-from fanzha.stream.lookups import build_lookups
-from fanzha.stream.runtime import load_reference, stage_events
+from fanzha.stream.runtime import load_reference, scoring_inputs, stage_events
 from fanzha.stream.spark import (
     JobOptions,
     SinkConfig,
@@ -54,16 +51,9 @@ def start_spark_job(
 
     if not options.source.is_dir():
         raise ConfigError(f"the source folder {options.source} does not exist")
-    rules = load_rules(settings.rules_file)
-    store = lookups_from or EventStore(settings.data_dir)
-    url = settings.effective_database_url
-    upgrade(url)
-    scoring = SparkScoring(
-        rules,
-        build_lookups(store, rules, settings.threads),
-        load_text_scorer(text_model),
-        settings.stream_history_days,
-    )
+    inputs = scoring_inputs(settings, text_model, lookups_from)
+    rules, url = inputs.rules, settings.effective_database_url
+    scoring = SparkScoring(rules, inputs.lookups, inputs.text_scorer, settings.stream_history_days)
     sink = SinkConfig(
         factory=session_factory(make_engine(url)),
         name=f"spark:{name}",
