@@ -29,7 +29,6 @@ NASTY = [
     "+86 138 1234 5678",
     "-1",
     "@SUM(A1:A9)",
-    "\x00",
     "\x1b[31mred",
     "\u202eevil",
     '"',
@@ -71,6 +70,7 @@ class Spec:
     stray_quotes: int = 0
     mixed_newlines: bool = False
     huge: bool = False
+    nul: bool = False  # NUL bytes in some cells: a file that looks binary is refused whole
 
     @property
     def clean(self) -> bool:
@@ -97,15 +97,18 @@ def specs(draw: st.DrawFn, max_rows: int = 400) -> Spec:
         stray_quotes=draw(st.sampled_from([0, 0, 0, 1, 3])),
         mixed_newlines=draw(st.integers(0, 5)) == 0,
         huge=draw(st.integers(0, 15)) == 0,
+        nul=draw(st.integers(0, 7)) == 0,
     )
     return spec
 
 
-def _cell(rng: random.Random, column: str, n: int, huge: bool) -> str:
+def _cell(rng: random.Random, column: str, n: int, spec: Spec) -> str:
     roll = rng.random()
     if roll < 0.2:
-        if huge and rng.random() < 0.02:
+        if spec.huge and rng.random() < 0.02:
             return rng.choice(["x", "9", "诈"]) * rng.choice([70_000, 300_000])
+        if spec.nul and rng.random() < 0.05:
+            return rng.choice(["\x00", "a\x00b"])
         return rng.choice(NASTY)
     if column in ("caller", "callee", "phone"):
         return rng.choice(PHONES) if roll < 0.5 else f"13{rng.randrange(10**9):09d}"
@@ -128,7 +131,7 @@ def rows_of(spec: Spec) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of a spec (seeded, so a failing example is reproducible)."""
     rng = random.Random(spec.seed)
     header = list(CALLS if spec.kind == "calls" else RESIDENTS)
-    rows = [[_cell(rng, c, n, spec.huge) for c in header] for n in range(spec.rows)]
+    rows = [[_cell(rng, c, n, spec) for c in header] for n in range(spec.rows)]
     for _ in range(min(len(rows), rng.choice([0, 0, 2]))):  # exact duplicates
         rows.append(list(rng.choice(rows)))
     return header, rows
