@@ -217,6 +217,43 @@ _CASE_WORDS: dict[str, tuple[str, str]] = {
     "step.freeze": ("冻结", "Freeze"),
     "step.return": ("返还", "Return"),
     "station_from_community": ("（按社区确定）", "(from the community)"),
+    # Editing, deactivating and reactivating a broadcast group (/broadcasts/groups/{id}/edit).
+    "edit_group": ("修改推送群", "Edit group"),
+    "save_group": ("保存修改", "Save changes"),
+    "keep_blank": ("留空则不变", "leave blank to keep"),
+    "deactivate_group": ("停用", "Deactivate"),
+    "activate_group": ("重新启用", "Reactivate"),
+    "group_deactivate_hint": (
+        "停用的群不再出现在推送预览中、不再接收推送；已发推送、回执和转发记录保留",
+        "A deactivated group is not offered or sent to; its past broadcasts, receipts and "
+        "relays stay",
+    ),
+    "group_edit_form": ("表单", "Form"),
+    "msg.group_updated": ("推送群已修改", "Group changed"),
+    "msg.group_unchanged": ("没有需要保存的修改", "Nothing to change"),
+    "msg.group_deactivated": ("推送群已停用", "Group deactivated"),
+    "msg.group_activated": ("推送群已重新启用", "Group reactivated"),
+    "msg.group_already": ("该群已是此状态，未作改动", "The group was so already; nothing changed"),
+    "group_error.no_name": ("群名称不能为空", "a group needs a name"),
+    "group_error.no_area": (
+        "区域编码不能为空（区县或街道编码）",
+        "a group needs an area (district or street code)",
+    ),
+    "group_error.audience": ("未知的群类型", "unknown audience"),
+    "group_error.robot": ("未知的机器人类型", "unknown robot kind"),
+    "group_error.too_long": ("内容过长", "too long"),
+    "group_error.new_robot_webhook": (
+        "更换机器人类型时须填写新的 Webhook 地址",
+        "another robot needs its own webhook",
+    ),
+    "group_error.webhook": ("Webhook 须为 http(s) 地址", "the webhook must be an http(s) URL"),
+    "group_error.secret": ("钉钉机器人须填写加签密钥", "a DingTalk robot needs its signing secret"),
+    "group_error.name_taken": ("已有同名推送群", "a group of that name exists"),
+    "group_error.stale": (
+        "该群在您打开表单后已被他人修改；以下为当前内容，请核对后重新保存",
+        "the group was changed after this form was opened; it is shown as it is now, check it "
+        "and save again",
+    ),
 }
 _STATUS = {
     "new": ("待分派", "new"),

@@ -23,6 +23,7 @@ from fanzha.workflow.broadcast.desk import robot_dispatcher
 from tests.unit.web.support import Browser
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "src" / "fanzha" / "web" / "templates"
+EDITING = TEMPLATES.parents[1] / "workflow" / "broadcast" / "editing.py"
 
 
 @pytest.fixture
@@ -365,11 +366,14 @@ def test_broadcast_forms_in_english(app: FastAPI, robots: LocalRobots) -> None:
 
 def test_every_word_of_the_broadcast_forms_is_translated() -> None:
     from fanzha.web.i18n import translator
-    from fanzha.web.pages.broadcasts import FIELD_LABELS, LANGUAGES
+    from fanzha.web.pages.broadcasts import FIELD_LABELS, GROUP_MESSAGES, LANGUAGES
 
     keys: set[str] = set(FIELD_LABELS.values()) | {f"language.{x}" for x in LANGUAGES}
     keys |= {f"msg.{m}" for m in ("group_added", "sent", "already_sent", "relayed")}
-    for name in ("broadcasts.html", "broadcast_detail.html", "_relay_form.html"):
+    keys |= {f"msg.{m}" for m in GROUP_MESSAGES.values()}
+    keys |= set(re.findall(r'"(group_error\.[a-z_]+)"', EDITING.read_text(encoding="utf-8")))
+    names = ("broadcasts.html", "broadcast_detail.html", "_relay_form.html")
+    for name in (*names, "broadcast_group_edit.html", "_group_state_form.html"):
         text = (TEMPLATES / name).read_text(encoding="utf-8")
         keys |= set(re.findall(r"\bt\('([a-z_.]+)'\)", text))
     zh, en = translator("zh"), translator("en")

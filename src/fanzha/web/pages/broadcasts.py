@@ -4,6 +4,11 @@ centre (``broadcast_send``) the forms to add a group, preview and send a broadca
 a relay. The writes are :mod:`fanzha.workflow.broadcast.desk` (the CLI's domain functions,
 audited); a refused entry is shown again with the field and the reason (422).
 
+A group is edited on ``/broadcasts/groups/{id}/edit`` (the form carries a fingerprint of the
+group it was made from: a form older than the group's last change is refused, the same edit
+twice changes nothing the second time) and deactivated or reactivated from the list; a
+deactivated group is not offered or sent to (:mod:`fanzha.workflow.broadcast.editing`).
+
 A broadcast is sent in two steps: *preview* (the text and the groups it will reach, nothing
 written) and *send* (the preview's confirm form). The confirm form carries a request key made
 at preview time; a second submit of it finds the broadcast the first made and sends nothing.
@@ -11,6 +16,7 @@ at preview time; a second submit of it finds the broadcast the first made and se
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from typing import Any
@@ -22,11 +28,12 @@ from starlette.concurrency import run_in_threadpool
 from fanzha.core import fraud_types
 from fanzha.errors import ConfigError, ConflictError, FanzhaError, NotFoundError, WorkflowError
 from fanzha.notify import broadcast
+from fanzha.notify.models import BroadcastGroup
 from fanzha.web.deps import Csrf, Db, Desk, Now, PagePrincipal
 from fanzha.web.pages.forms import communities_of, form_values, refusal
 from fanzha.web.render import render
 from fanzha.workflow.broadcast import desk as sender
-from fanzha.workflow.broadcast import views
+from fanzha.workflow.broadcast import editing, views
 from fanzha.workflow.roles import Permission, Principal
 
 logger = logging.getLogger(__name__)
@@ -52,6 +59,14 @@ FIELD_LABELS = {
     "reach": "relay_reach",
     "group_id": "group_name",
     "request_key": "request_key",
+    "seen": "group_edit_form",
+}
+GROUP_MESSAGES = {  # what an edit or a state change did → the flash on /broadcasts
+    "updated": "group_updated",
+    "unchanged": "group_unchanged",
+    "deactivated": "group_deactivated",
+    "activated": "group_activated",
+    "already": "group_already",
 }
 
 
@@ -70,7 +85,13 @@ def _refused(db: Db, exc: Exception) -> dict[str, str]:
     if isinstance(exc, ConfigError):  # a template rule: the script, or the language
         field = "language" if "language" in exc.context else "script"
     name = str(field) if field else ""
-    return {"reason": reason, "field": name, "label": FIELD_LABELS.get(name, "")}
+    code = exc.context.get("reason") if isinstance(exc, FanzhaError) else None
+    return {
+        "reason": reason,
+        "field": name,
+        "label": FIELD_LABELS.get(name, ""),
+        "code": str(code) if str(code).startswith("group_error.") else "",
+    }
 
 
 def _optional(form: dict[str, str], name: str) -> str | None:
@@ -132,6 +153,104 @@ async def add_group(request: Request, db: Db, who: PagePrincipal, now: Now, _: C
         context = _page_context(db, who, group_form=form, group_error=error)
         return render(request, "broadcasts.html", context, 422)
     return RedirectResponse("/broadcasts?msg=group_added#groups", status_code=303)
+
+
+def _group_form(group: BroadcastGroup) -> dict[str, str]:
+    """The edit form's values for a group (never its webhook or secret)."""
+    values = {name: getattr(group, name) or "" for name in editing.SHOWN}
+    return {**values, "seen": editing.fingerprint(group)}
+
+
+def _edit_context(
+    db: Db,
+    who: Principal,
+    group: BroadcastGroup,
+    form: dict[str, str] | None = None,
+    error: Any = None,
+) -> dict[str, Any]:
+    return {
+        "group": group,
+        "group_form": form if form is not None else _group_form(group),
+        "group_error": error,
+        "audiences": broadcast.AUDIENCES,
+        "robots": broadcast.ROBOTS,
+        "communities": communities_of(db, who),
+    }
+
+
+@router.get("/broadcasts/groups/{group_id}/edit", response_class=HTMLResponse)
+def edit_group_page(request: Request, group_id: int, db: Db, who: PagePrincipal) -> Response:
+    """The form that changes a group (centre roles), and its deactivate/reactivate button."""
+    who.require(Permission.BROADCAST_SEND)
+    group = editing.get_group(db, group_id)
+    return render(request, "broadcast_group_edit.html", _edit_context(db, who, group))
+
+
+def _group_edit(form: dict[str, str]) -> editing.GroupEdit:
+    """The posted edit; a blank webhook or secret keeps the group's."""
+    return editing.GroupEdit(
+        name=form.get("name", "").strip(),
+        area=form.get("area", "").strip(),
+        audience=form.get("audience", ""),
+        robot=form.get("robot", ""),
+        school=_optional(form, "school"),
+        grade=_optional(form, "grade"),
+        community=_optional(form, "community"),
+        webhook_url=_optional(form, "webhook_url"),
+        secret=_optional(form, "secret"),
+        seen=form.get("seen", ""),
+    )
+
+
+@router.post("/broadcasts/groups/{group_id}")
+async def edit_group(
+    request: Request, group_id: int, db: Db, who: PagePrincipal, now: Now, _: Csrf
+) -> Response:
+    """Change a group; a refused entry keeps what was typed, a stale form shows the group anew."""
+    who.require(Permission.BROADCAST_SEND)
+    editing.get_group(db, group_id)  # 404 first
+    form = form_values(await request.form())
+    try:
+        done = editing.update_group(
+            session=db, principal=who, group_id=group_id, edit=_group_edit(form), now=now
+        )
+        db.commit()
+    except WorkflowError as exc:
+        error = _refused(db, exc)
+        form.pop("secret", None)  # never echoed
+        group = editing.get_group(db, group_id)
+        shown = None if error["field"] == "seen" else form  # stale: the group as it is now
+        context = _edit_context(db, who, group, shown, error)
+        return render(request, "broadcast_group_edit.html", context, 422)
+    return _to_list("updated" if done else "unchanged")
+
+
+def _to_list(outcome: str) -> Response:
+    return RedirectResponse(f"/broadcasts?msg={GROUP_MESSAGES[outcome]}#groups", status_code=303)
+
+
+def _set_active(db: Db, who: Principal, group_id: int, active: bool, now: dt.datetime) -> Response:
+    changed = editing.set_group_active(
+        session=db, principal=who, group_id=group_id, active=active, now=now
+    )
+    db.commit()
+    if not changed:  # a resubmitted button, or someone else did it first
+        return _to_list("already")
+    return _to_list("activated" if active else "deactivated")
+
+
+@router.post("/broadcasts/groups/{group_id}/deactivate")
+def deactivate_group(group_id: int, db: Db, who: PagePrincipal, now: Now, _: Csrf) -> Response:
+    """Stop offering and sending to a group (its past broadcasts and receipts stay)."""
+    who.require(Permission.BROADCAST_SEND)
+    return _set_active(db, who, group_id, False, now)
+
+
+@router.post("/broadcasts/groups/{group_id}/activate")
+def activate_group(group_id: int, db: Db, who: PagePrincipal, now: Now, _: Csrf) -> Response:
+    """Offer and send to a deactivated group again."""
+    who.require(Permission.BROADCAST_SEND)
+    return _set_active(db, who, group_id, True, now)
 
 
 def _push_request(form: dict[str, str], who: Principal) -> broadcast.PushRequest:
