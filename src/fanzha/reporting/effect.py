@@ -15,11 +15,21 @@ difference in differences, as a Poisson model with community and period effects 
 so the month-to-month noise within a community and between communities is both in it. With
 fewer than ``min_count`` records in any of the four cells, or fewer than ``min_communities``
 communities on a side, the answer says plainly that the numbers are too small to conclude.
+
+Every estimate also carries its **precision floor**: counts of independent events are Poisson
+at best, and then no estimator of the log rate ratio has a smaller variance than
+1/T_b + 1/T_a + 1/C_b + 1/C_a (the variance of the Poisson maximum-likelihood estimate), so
+``floor`` = 1.96 · √(Σ 1/n) is the narrowest 95 % half-width (log scale) these counts allow,
+whatever the method. When it is wider than ``PRECISION`` (30 %) of the estimated effect, the
+answer says how many times the records (months × communities) would be needed to measure an
+effect of that size to ±30 % of itself. For losses the floor comes from the case counts, so
+it is a lower bound (the spread of the amounts adds to it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,9 +40,19 @@ from fanzha.reporting.riskmap import RiskRow
 from fanzha.reporting.targeting import add_months
 from fanzha.workflow.campaign.models import Audience
 
-__all__ = ["MEASURES", "Estimate", "Window", "comparable", "difference_in_differences"]
+__all__ = [
+    "MEASURES",
+    "PRECISION",
+    "Estimate",
+    "Window",
+    "comparable",
+    "difference_in_differences",
+    "precision_floor",
+    "records_needed",
+]
 
 MEASURES = ("warnings", "contacts", "cases", "loss")
+PRECISION = 0.3  # "measured" = the 95 % interval within ±30 % of the effect itself
 F64 = np.ndarray
 
 
@@ -52,6 +72,8 @@ class Estimate:
     high: float | None
     conclusive: bool
     statement: str
+    floor: float | None = None  # narrowest 95 % half-width (log scale) the counts allow
+    needed: float | None = None  # × the records to measure this effect to ±30 % of itself
 
 
 @dataclass(frozen=True)
@@ -150,6 +172,34 @@ def _interval(t: F64, c: F64, reps: int, seed: int) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def precision_floor(counts: list[int]) -> float:
+    """1.96 · √(Σ 1/n): the narrowest 95 % half-width of a log rate ratio from these
+    Poisson counts (the Cramér–Rao bound; infinite when a cell is empty)."""
+    if min(counts) <= 0:
+        return math.inf
+    return 1.96 * math.sqrt(sum(1.0 / n for n in counts))
+
+
+def records_needed(effect: float, floor: float) -> float | None:
+    """How many times the records it takes for the 95 % half-width, (1 + effect) · floor on
+    the relative scale, to shrink to ``PRECISION`` · |effect| (it shrinks with √records);
+    ``None`` when these records already suffice or there is no effect to measure."""
+    if effect == 0 or effect <= -1 or not math.isfinite(floor):
+        return None
+    factor = ((1 + effect) * floor / (PRECISION * abs(effect))) ** 2
+    return factor if factor > 1 else None
+
+
+def _floor_words(measure: str, floor: float, needed: float) -> str:
+    times = f"{needed:.1f}" if needed < 10 else f"{needed:.0f}"
+    bound = "at least" if measure == "loss" else "about"  # the amounts' spread adds to it
+    return (
+        f"; from these counts no method can be surer than ±{math.expm1(floor) * 100:.0f}%, "
+        f"and an effect this size takes {bound} {times}× the records (months × communities) "
+        "to be measured to ±30% of itself"
+    )
+
+
 def _statement(measure: str, effect: float, low: float, high: float) -> str:
     if low <= 0 <= high:
         return (
@@ -239,11 +289,18 @@ def _estimate(d: _Design, measure: str) -> Estimate:
         return Estimate(**base, effect=None, low=None, high=None, conclusive=False, statement=why)
     effect = float(_ratio(t.sum(axis=0), c.sum(axis=0)))
     low, high = _interval(t, c, d.reps, d.seed)
+    floor = precision_floor(counted)
+    needed = records_needed(effect, floor)
+    statement = _statement(measure, effect, low, high)
+    if needed is not None:
+        statement += _floor_words(measure, floor, needed)
     return Estimate(
         **base,
         effect=effect,
         low=low,
         high=high,
         conclusive=not low <= 0 <= high,
-        statement=_statement(measure, effect, low, high),
+        statement=statement,
+        floor=floor,
+        needed=needed,
     )

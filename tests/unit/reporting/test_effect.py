@@ -4,10 +4,17 @@ hand-made counts and against the simulator's known truth."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
-from fanzha.reporting.effect import Window, comparable, difference_in_differences
+from fanzha.reporting.effect import (
+    Window,
+    comparable,
+    difference_in_differences,
+    precision_floor,
+    records_needed,
+)
 from fanzha.reporting.riskmap import RiskRow
 from fanzha.sim.publicity import PublicityConfig, PublicitySim, simulate_publicity
 
@@ -87,3 +94,53 @@ def test_effect_no_false_effect_when_the_simulator_gives_none() -> None:
     assert sim.truth == {"contacts": 0.0, "warnings": 0.0, "cases": 0.0, "loss": 0.0}
     for measure, (_, low, high) in _estimate(sim).items():
         assert low <= 0 <= high, (measure, low, high)
+
+
+def test_precision_floor_is_the_poisson_bound_and_says_how_many_records_are_needed() -> None:
+    counts = [240, 120, 240, 216]
+    floor = precision_floor(counts)
+    assert floor == pytest.approx(1.96 * math.sqrt(1 / 240 + 1 / 120 + 1 / 240 + 1 / 216))
+    assert precision_floor([10, 0, 5, 5]) == math.inf
+    # a −10 % effect from these counts: half-width 0.9 × floor against 0.3 × 0.1 wanted
+    assert records_needed(-0.1, floor) == pytest.approx((0.9 * floor / 0.03) ** 2)
+    assert records_needed(-0.5, floor) is None  # these records already measure a halving
+    assert records_needed(0.0, floor) is None
+
+
+def test_an_imprecise_estimate_says_how_far_from_measured_it_is() -> None:
+    rows = [r for i in range(6) for r in _rows(f"T{i}", 40, 34)]  # −15 % before the trend
+    rows += [r for i in range(6) for r in _rows(f"C{i}", 40, 38)]
+    (cases,) = difference_in_differences(
+        rows,
+        targeted={f"T{i}" for i in range(6)},
+        comparison={f"C{i}" for i in range(6)},
+        window=Window(START, before=1, after=1),
+        measures=("cases",),
+    )
+    assert cases.effect == pytest.approx(0.85 / 0.95 - 1)
+    assert cases.floor == pytest.approx(precision_floor([240, 204, 240, 228]))
+    assert cases.needed is not None and cases.needed > 10
+    assert f"no method can be surer than ±{math.expm1(cases.floor) * 100:.0f}%" in cases.statement
+    assert f"about {cases.needed:.0f}× the records" in cases.statement
+
+
+def test_the_simulated_year_is_too_small_for_cases_and_the_floor_says_so() -> None:
+    """Seed 0 of the 40-seed study: contacts measured, cases need several times the records
+    (bench/study_effect_power.py: 15/40 within ±30 % at 1×, 36/40 at 4×, 39/40 at 12×)."""
+    sim = simulate_publicity(PublicityConfig(true_effect=0.3, seed=0))
+    window = Window(sim.start, before=3, after=6, gap=3)
+    targeted, audience = set(sim.plan.communities), sim.plan.audience
+    comparison = comparable(
+        sim.rows, targeted, window=window, audience=audience, communities=sim.communities
+    )
+    found = {
+        e.measure: e
+        for e in difference_in_differences(
+            sim.rows, targeted=targeted, comparison=comparison, window=window, audience=audience
+        )
+    }
+    cases, contacts = found["cases"], found["contacts"]
+    assert cases.floor is not None and contacts.floor is not None
+    assert cases.floor > 2 * contacts.floor  # ~7× fewer records
+    assert (records_needed(sim.truth["cases"], cases.floor) or 1) > 3
+    assert (records_needed(sim.truth["contacts"], contacts.floor) or 1) < 2
