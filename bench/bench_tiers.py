@@ -6,12 +6,17 @@ on every checkpoint of one city (``--train-seed``, ``--train-multiplier`` for en
 residents) and tested on default cities of other seeds; tiers are replayed signal by signal
 for each desk capacity of ``--capacities``. ``--number-model`` runs the fraud-number model on
 each city before detection (cities cached apart), ``--text-model`` and ``--rules`` replace
-the keyword scorer and the packaged rules. Prints a JSON summary, with the load average.
+the keyword scorer and the packaged rules. Each capacity is replayed three times: places
+first-come (``one_to_one.reallocate`` off), re-allocated (on), and re-allocated with simulated
+outcomes of the SMS and robot calls (``--outcome-seed``; docs/tiers.md), which escalate as live;
+``--start-after`` is when an officer is taken to start on a listed place (default 30 minutes).
+Prints a JSON summary, with the load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import time
@@ -28,18 +33,34 @@ from fanzha.detection.victim.service import score_checkpoints, snapshots_of
 from fanzha.evaluation.engaged import engaged_labels
 from fanzha.evaluation.experiment import discover_numbers, residents_by_phone
 from fanzha.evaluation.metrics import evaluate
-from fanzha.evaluation.tier_backtest import replay, tiered_facts
+from fanzha.evaluation.tier_backtest import replay, replay_counts, tiered_facts
+from fanzha.evaluation.tier_outcomes import ContactSim, engaged_from_truth
 from fanzha.evaluation.truth import load_truth
 from fanzha.evaluation.victim_training import train_on_city
 from fanzha.ingest import ingest_directory
 from fanzha.settings import Settings
 from fanzha.sim import SimConfig, simulate
 from fanzha.store.event_store import EventStore
-from fanzha.workflow.tier.rules import load_tier_rules
+from fanzha.workflow.tier.rules import TierRules, load_tier_rules
 
 #: What detection runs with; set once by ``main`` from the command line.
 SCORER: TextScorer = KeywordScorer()
 RULES_FILE: Path | None = None  # None: the packaged rules
+OUTCOME_SEED = 0
+START_AFTER = dt.timedelta(minutes=30)  # an officer starts on a listed place (it is locked)
+SUMMARY = (
+    "desk_per_day_per_100k",
+    "desk_listed_per_day_per_100k",
+    "desk_escalated_per_day_per_100k",
+    "desk_precision_engaged",
+    "would_be_victims",
+    "victims_reached_before_loss",
+    "reached_before_loss",
+    "victims_reached_before_loss_with_outcomes",
+    "reached_before_loss_with_outcomes",
+    "high_engaged_precision",
+    "high_engaged_precision_with_victim_model",
+)
 
 
 def city(
@@ -100,11 +121,41 @@ def test(root: Path, model: VictimRiskModel, capacities: list[int]) -> dict[str,
 
     labels = engaged_labels(ck, truth, resident_of)
     out["checkpoint_auc"] = round(float(roc_auc_score(labels, ck["victim_score"])), 4)
+    engaged = engaged_from_truth(result.warnings, truth, resident_of)
     for capacity in capacities:
-        tracks = replay(result.warnings, ck, rules, capacity)
-        figures = evaluate(truth, tiered_facts(result.warnings, tracks), resident_of)
-        out[f"capacity_{capacity}"] = {"recall": figures["overall"]["recall"], **figures["tiers"]}
+        runs: dict[str, Any] = {}
+        for name, realloc, sim in (
+            ("first_come", False, None),
+            ("reallocate", True, None),
+            ("reallocate_outcomes", True, ContactSim(seed=OUTCOME_SEED)),
+        ):
+            tiered = with_realloc(rules, realloc)
+            tracks = replay(
+                result.warnings,
+                ck,
+                tiered,
+                capacity,
+                sim=sim,
+                engaged=engaged,
+                start_after=START_AFTER,
+            )
+            figures = evaluate(truth, tiered_facts(result.warnings, tracks), resident_of)
+            tiers = figures["tiers"]
+            runs[name] = {
+                "recall": figures["overall"]["recall"],
+                **{k: tiers[k] for k in SUMMARY if k in tiers},
+                "one_to_one": tiers["by_tier"]["one_to_one"]["warnings"],
+                **replay_counts(tracks),
+            }
+        out[f"capacity_{capacity}"] = runs
     return out
+
+
+def with_realloc(rules: TierRules, on: bool) -> TierRules:
+    """The rules with ``one_to_one.reallocate`` set."""
+    return rules.model_copy(
+        update={"one_to_one": rules.one_to_one.model_copy(update={"reallocate": on})}
+    )
 
 
 def main() -> None:
@@ -125,10 +176,19 @@ def main() -> None:
         "--text-model", type=Path, default=None, help="trained text model; default keywords"
     )
     parser.add_argument("--rules", type=Path, default=None, help="rule file; default packaged")
+    parser.add_argument("--outcome-seed", type=int, default=0, help="simulated contact outcomes")
+    parser.add_argument(
+        "--start-after",
+        type=int,
+        default=30,
+        help="minutes after listing at which an officer starts (the place can no longer move)",
+    )
     args = parser.parse_args()
-    global SCORER, RULES_FILE
+    global SCORER, RULES_FILE, OUTCOME_SEED, START_AFTER
+    START_AFTER = dt.timedelta(minutes=args.start_after)
     SCORER = load_text_scorer(args.text_model)
     RULES_FILE = args.rules
+    OUTCOME_SEED = args.outcome_seed
     train_root = city(
         args.work,
         args.train_residents,
@@ -146,6 +206,9 @@ def main() -> None:
         "text_scorer": SCORER.version,
         "number_model": args.number_model,
         "rules": load_rules(RULES_FILE).full_version,
+        "tier_rules": load_tier_rules(None).full_version,
+        "outcome_seed": OUTCOME_SEED,
+        "start_after_minutes": args.start_after,
         "load": os.getloadavg(),
     }
     for seed in args.test_seeds:

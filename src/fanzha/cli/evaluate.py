@@ -22,6 +22,7 @@ from fanzha.settings import Settings
 from fanzha.sim import SimConfig
 from fanzha.store.database import make_engine, session_factory
 from fanzha.store.event_store import EventStore
+from fanzha.workflow.tier.service import escalated_to_one_to_one
 from fanzha.workflow.warning.models import EarlyWarning
 
 
@@ -43,8 +44,10 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
     """Every warning in the workflow store, as evaluation facts."""
     db = make_engine(settings.effective_database_url)
     with session_factory(db)() as session:
+        escalated = escalated_to_one_to_one(session)
         rows = session.execute(
             select(
+                EarlyWarning.id,
                 EarlyWarning.resident_id,
                 EarlyWarning.warned_at,
                 EarlyWarning.last_signal_at,
@@ -66,6 +69,7 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
             tier=r.tier,
             reached_at=r.reached_at,
             victim_score=r.victim_score,
+            escalated=r.tier == "one_to_one" and r.id in escalated,
         )
         for r in rows
     ]

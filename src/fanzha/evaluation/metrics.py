@@ -39,6 +39,8 @@ class WarningFact:
     tier: str | None = None  # response tier (docs/tiers.md), when tiers were assigned
     reached_at: dt.datetime | None = None  # first time a tier other than watch applied
     victim_score: float | None = None  # the victim model's latest P(engaged)
+    escalated: bool = False  # one-to-one by an unconfirmed automated contact (backtest)
+    contacted_at: dt.datetime | None = None  # simulated outcomes: first contact that got through
 
 
 @dataclass

@@ -1,46 +1,94 @@
 """Backtest the tiers: replay each warning's signals in time order through the tier rules.
 
 Every checkpoint (the warning's issue, then each new signal) is judged with only what was
-known by then: its victim score from events up to that moment, the desk places left that day
-at that station. A warning's tier only goes up; it *reaches* the resident the first time its
-tier is not watch.
+known by then: its victim score from events up to that moment, the desk places at that
+station that day (:func:`~fanzha.workflow.tier.engine.decide`, the function live tiering
+uses, re-allocation included). A warning *reaches* the resident the first time its tier is not
+watch. The replay assumes an officer starts on a listed one-to-one warning ``start_after``
+(30 minutes, the 高 sign-for SLA) after it was listed: from then on its place is locked.
+
+With a :class:`ContactSim` the automated contacts get simulated outcomes
+(:mod:`fanzha.evaluation.tier_outcomes`) and are escalated by
+:func:`~fanzha.workflow.tier.engine.escalate`, as ``fanzha notify run`` does live: an SMS to
+an automated warning, a robot call to an assisted one, one per channel and warning.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import heapq
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from fanzha.detection.pipeline import DetectedWarning
 from fanzha.evaluation.metrics import WarningFact
-from fanzha.workflow.tier.engine import DeskBudget, TierInput, decide
+from fanzha.evaluation.tier_outcomes import CHANNEL_OF_TIER, ContactSim, Engaged, Outcome
+from fanzha.workflow.tier.engine import DeskBudget, Place, TierInput, decide, escalate, give_place
 from fanzha.workflow.tier.rules import Tier, TierRules
+
+START_AFTER = dt.timedelta(minutes=30)
 
 
 @dataclass
 class Track:
-    """One warning's tier over its checkpoints."""
+    """One warning's tier over its checkpoints (and simulated contacts)."""
 
     tier: Tier | None = None
     reached_at: dt.datetime | None = None
     one_to_one_at: dt.datetime | None = None
     victim_score: float | None = None
     reasons: list[dict[str, Any]] | None = None
+    displaced: int = 0  # times it gave its one-to-one place to a likelier victim
+    escalated: bool = False  # one-to-one by an unconfirmed contact (simulated outcomes)
+    listed_at: dt.datetime | None = None  # current one-to-one place, since
+    contacted_at: dt.datetime | None = None  # delivered SMS, confirmed call or officer start
+    channels: set[str] = field(default_factory=set)  # contacts made (sms, voice)
+
+
+@dataclass
+class Replay:
+    """The state of one replay: tracks, the desk, pending contact outcomes."""
+
+    detected: list[DetectedWarning]
+    rules: TierRules
+    budget: DeskBudget
+    start_after: dt.timedelta
+    sim: ContactSim | None
+    engaged: Engaged | None
+    tracks: list[Track]
+    pending: list[tuple[dt.datetime, int, str, Outcome]] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
 
 
 def replay(
-    detected: list[DetectedWarning], checkpoints: pd.DataFrame, rules: TierRules, capacity: int
+    detected: list[DetectedWarning],
+    checkpoints: pd.DataFrame,
+    rules: TierRules,
+    capacity: int,
+    *,
+    sim: ContactSim | None = None,
+    engaged: Engaged | None = None,
+    start_after: dt.timedelta = START_AFTER,
 ) -> list[Track]:
-    """Tier tracks, one per detected warning (``checkpoints`` from ``score_checkpoints``)."""
-    tracks = [Track() for _ in detected]
-    budget = DeskBudget(capacity)
+    """Tier tracks, one per detected warning (``checkpoints`` from ``score_checkpoints``).
+
+    ``sim`` and ``engaged`` (whether a warning's resident is engaged at a time, from ground
+    truth) simulate the automated contacts' outcomes; without them nothing is escalated.
+    """
+    budget = DeskBudget(capacity, rules.one_to_one.reallocate)
+    run = Replay(detected, rules, budget, start_after, sim, engaged, [Track() for _ in detected])
     ordered = checkpoints.sort_values(["as_of", "key"], kind="stable")
     for row in ordered.to_dict("records"):
-        _step(tracks, detected, row, rules, budget)
-    return tracks
+        _drain(run, until=row["as_of"])
+        _step(run, row)
+    _drain(run, until=None)
+    if sim is not None:
+        for track in run.tracks:
+            _officer_start(track, start_after)
+    return run.tracks
 
 
 def tiered_facts(detected: list[DetectedWarning], tracks: list[Track]) -> list[WarningFact]:
@@ -55,34 +103,105 @@ def tiered_facts(detected: list[DetectedWarning], tracks: list[Track]) -> list[W
             tier=t.tier,
             reached_at=t.reached_at,
             victim_score=t.victim_score,
+            escalated=t.escalated,
+            contacted_at=t.contacted_at,
         )
         for w, t in zip(detected, tracks, strict=True)
     ]
 
 
-def _step(
-    tracks: list[Track],
-    detected: list[DetectedWarning],
-    row: dict[Any, Any],
-    rules: TierRules,
-    budget: DeskBudget,
-) -> None:
+def replay_counts(tracks: list[Track]) -> dict[str, int]:
+    """How many warnings were displaced, escalated to one-to-one, contacted per channel."""
+    channels = Counter(c for t in tracks for c in t.channels)
+    return {
+        "displaced": sum(t.displaced > 0 for t in tracks),
+        "escalated_to_one_to_one": sum(t.escalated for t in tracks),
+        "sms": channels["sms"],
+        "robot_calls": channels["voice"],
+    }
+
+
+def _step(run: Replay, row: dict[Any, Any]) -> None:
     index = int(row["warning"])
-    track = tracks[index]
+    track = run.tracks[index]
     raw = row["victim_score"]
     score = None if raw is None or pd.isna(raw) else float(raw)
     as_of: dt.datetime = row["as_of"]
     item = TierInput(
         str(row["warning"]),
-        detected[index].station,
+        run.detected[index].station,
         as_of,
         int(row["level"]),
         frozenset(row["kinds"]),
         score,
     )
-    decision = decide(item, rules, budget, track.tier)
-    track.tier, track.reasons, track.victim_score = decision.tier, decision.reasons, score
-    if decision.tier != "watch" and track.reached_at is None:
-        track.reached_at = as_of
-    if decision.tier == "one_to_one" and track.one_to_one_at is None:
-        track.one_to_one_at = as_of
+    run.budget.lock_after(run.start_after)
+    decision = decide(item, run.rules, run.budget, track.tier)
+    _set_tier(run, index, decision.tier, as_of)
+    track.reasons, track.victim_score = decision.reasons, score
+    if decision.displaced is not None:
+        _displace(run, decision.displaced, item)
+
+
+def _set_tier(run: Replay, index: int, tier: Tier, at: dt.datetime) -> None:
+    """The warning's tier from ``at``; a contact of that tier is queued if none was made."""
+    track = run.tracks[index]
+    if tier == "one_to_one" and track.tier != "one_to_one":
+        track.listed_at = at
+        track.one_to_one_at = track.one_to_one_at or at
+    track.tier = tier
+    if tier != "watch" and track.reached_at is None:
+        track.reached_at = at
+    _queue_contact(run, index, at)
+
+
+def _displace(run: Replay, place: Place, by: TierInput) -> None:
+    index = int(place.key)
+    track = run.tracks[index]
+    tier, why = give_place(place, by)
+    track.displaced += 1
+    track.listed_at = None
+    track.reasons = [*(track.reasons or []), why]
+    _set_tier(run, index, tier, by.as_of)
+
+
+def _queue_contact(run: Replay, index: int, at: dt.datetime) -> None:
+    track = run.tracks[index]
+    channel = CHANNEL_OF_TIER.get(str(track.tier))
+    if run.sim is None or run.engaged is None or channel is None or channel in track.channels:
+        return
+    track.channels.add(channel)
+    outcome = run.sim.outcome(str(index), channel, run.engaged(index, at))
+    heapq.heappush(run.pending, (at + outcome.delay, index, channel, outcome))
+
+
+def _drain(run: Replay, until: dt.datetime | None) -> None:
+    """Apply the contact outcomes due by ``until`` (None: all), in time order."""
+    while run.pending and (until is None or run.pending[0][0] <= until):
+        at, index, channel, outcome = heapq.heappop(run.pending)
+        _apply(run, index, channel, outcome, at)
+
+
+def _apply(run: Replay, index: int, channel: str, outcome: Outcome, at: dt.datetime) -> None:
+    track = run.tracks[index]
+    run.outcomes[f"{channel}:{outcome.status}"] += 1
+    if outcome.event is None:
+        track.contacted_at = min(track.contacted_at or at, at)
+        return
+    assert track.tier is not None
+    new, why = escalate(track.tier, outcome.event, run.rules)
+    if why is None:
+        return
+    if new == "one_to_one":
+        track.escalated = True
+        station = run.detected[index].station
+        run.budget.hold(station, Place(str(index), track.victim_score, at, locked_at=at))
+    track.reasons = [*(track.reasons or []), why]
+    _set_tier(run, index, new, at)
+
+
+def _officer_start(track: Track, start_after: dt.timedelta) -> None:
+    """An officer starts on a warning still holding its place ``start_after`` after listing."""
+    if track.tier == "one_to_one" and track.listed_at is not None:
+        start = track.listed_at + start_after
+        track.contacted_at = min(track.contacted_at or start, start)

@@ -12,6 +12,13 @@ Definitions (also in ``docs/tiers.md``):
   robot call or the officer's list); it counts when that is before the first loss and the
   warning's episode ran at or after the first fraud contact. Per tier, a victim counts under
   the tier of the warning that reached them first.
+- *desk_listed_per_day_per_100k* / *desk_escalated_per_day_per_100k*: the one-to-one
+  warnings split into those the tier rules listed and those an unconfirmed automated contact
+  escalated (simulated outcomes in the backtest; the two add up to *desk_per_day_per_100k*).
+- *reached_before_loss_with_outcomes* (only with simulated contact outcomes): as
+  *reached_before_loss*, but a warning reaches the resident when a contact got through
+  (``contacted_at``: an SMS delivered, a robot call confirmed, an officer starting on a
+  one-to-one warning), not when its tier was set.
 - *high_engaged_precision*: engaged precision of 高+紧急 warnings, as detection levels them and
   with the victim model (a 高/紧急 warning whose victim score is below the assisted threshold
   is shown as 中; a warning whose score reaches the one-to-one threshold as at least 高).
@@ -44,17 +51,41 @@ def _victims(truth: Truth, resident_of: dict[int, str]) -> list[tuple[str, Targe
     return out
 
 
-def _first_reach(target: Target, warnings: list[Any]) -> Any | None:
+def _first_reach(target: Target, warnings: list[Any], field: str = "reached_at") -> Any | None:
+    """The warning that reached the victim first before the loss (``field``: when it did)."""
     assert target.loss_time is not None
     reached = [
         w
         for w in warnings
         if w.tier not in (None, "watch")
-        and w.reached_at is not None
-        and w.reached_at < target.loss_time
+        and getattr(w, field) is not None
+        and getattr(w, field) < target.loss_time
         and w.last_signal_at >= target.first_contact
     ]
-    return min(reached, key=lambda w: w.reached_at) if reached else None
+    return min(reached, key=lambda w: getattr(w, field)) if reached else None
+
+
+def _desk_split(facts: list[Any], per_100k_day: float) -> dict[str, Any]:
+    """One-to-one load split into listed by the rules and escalated by an outcome."""
+    desk = [w for w in facts if w.tier == "one_to_one"]
+    escalated = sum(bool(w.escalated) for w in desk)
+    return {
+        "desk_listed_per_day_per_100k": _ratio(len(desk) - escalated, per_100k_day),
+        "desk_escalated_per_day_per_100k": _ratio(escalated, per_100k_day),
+    }
+
+
+def _with_outcomes(
+    facts: list[Any], victims: list[tuple[str, Target]], by_resident: dict[str, list[Any]]
+) -> dict[str, Any]:
+    """Victims reached before loss by a contact that got through (simulated outcomes only)."""
+    if not any(w.contacted_at is not None for w in facts):
+        return {}
+    hit = sum(_first_reach(t, by_resident[who], "contacted_at") is not None for who, t in victims)
+    return {
+        "victims_reached_before_loss_with_outcomes": hit,
+        "reached_before_loss_with_outcomes": _ratio(hit, len(victims)),
+    }
 
 
 def tier_figures(
@@ -89,10 +120,12 @@ def tier_figures(
     }
     return {
         "desk_per_day_per_100k": _ratio(desk[0], per_100k_day),
+        **_desk_split(facts, per_100k_day),
         "desk_precision_engaged": _ratio(desk[1], desk[0]),
         "would_be_victims": len(victims),
         "victims_reached_before_loss": reached,
         "reached_before_loss": _ratio(reached, len(victims)),
+        **_with_outcomes(facts, victims, by_resident),
         "high_engaged_precision": _high_precision(facts, targets, with_model=False),
         "high_engaged_precision_with_victim_model": _high_precision(
             facts, targets, with_model=True

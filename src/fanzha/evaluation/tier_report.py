@@ -15,9 +15,15 @@ TIER_NAMES = {
 }
 HEADLINE = (
     ("desk_per_day_per_100k", "一对一每日每10万人 one-to-one/day/100k"),
+    ("desk_listed_per_day_per_100k", "  规则列入 listed by the rules"),
+    ("desk_escalated_per_day_per_100k", "  外呼未确认升级 escalated by an unconfirmed contact"),
     ("desk_precision_engaged", "一对一准确率(深度接触) one-to-one precision (engaged)"),
     ("reached_before_loss", "损失前触达率 reached before loss"),
     ("victims_reached_before_loss", "损失前触达人数 victims reached before loss"),
+    (
+        "reached_before_loss_with_outcomes",
+        "损失前实际触达率(模拟外呼结果) reached before loss (simulated outcomes)",
+    ),
     ("high_engaged_precision", "高+紧急准确率(深度接触) 高+紧急 precision (engaged)"),
     (
         "high_engaged_precision_with_victim_model",
@@ -28,6 +34,7 @@ RATES = frozenset(
     {
         "desk_precision_engaged",
         "reached_before_loss",
+        "reached_before_loss_with_outcomes",
         "high_engaged_precision",
         "high_engaged_precision_with_victim_model",
         "precision_engaged",
@@ -51,7 +58,8 @@ def print_tiers(tiers: dict[str, Any], console: Console) -> None:
     head.add_column("指标 figure")
     head.add_column("值 value", justify="right")
     for key, label in HEADLINE:
-        head.add_row(label, _cell(key, tiers.get(key)))
+        if key in tiers:
+            head.add_row(label, _cell(key, tiers[key]))
     console.print(head)
     table = Table(title="按层级 by tier")
     table.add_column("")

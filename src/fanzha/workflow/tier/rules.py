@@ -27,6 +27,7 @@ class OneToOneRule(_Strict):
     min_victim_score: float = Field(0.5, ge=0, le=1)
     min_level_without_model: int = Field(4, ge=1, le=4)
     kinds: tuple[str, ...] = ()
+    reallocate: bool = False  # a later, likelier candidate takes an unstarted holder's place
 
 
 class AssistedRule(_Strict):

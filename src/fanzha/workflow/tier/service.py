@@ -5,7 +5,10 @@ its tier was set (``tier_as_of`` < ``last_signal_at``): its victim score (when a
 and the event store are configured), then :func:`~fanzha.workflow.tier.engine.decide` with
 the one-to-one places its station has left that day. ``tier_at`` is the time of the data at
 which the tier was set (the signal's time), so the budget of a day is the same in a backfill
-and live. :func:`escalate_warning` is what the outreach channels call with an outcome.
+and live. With ``one_to_one.reallocate`` a likelier candidate takes the place of the least
+likely holder no officer has started on (:func:`not_started`); that warning goes to assisted,
+with its reason and an audit record (``tier_displace``). :func:`escalate_warning` is what the
+outreach channels call with an outcome.
 """
 
 from __future__ import annotations
@@ -16,21 +19,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fanzha.core.warning_record import parse_reasons
 from fanzha.detection.victim.checkpoints import WarningSnapshot
 from fanzha.detection.victim.model import VictimRiskModel
 from fanzha.store.event_store import EventStore
+from fanzha.workflow.action.models import Action, ActionKind
 from fanzha.workflow.audit import service as audit
+from fanzha.workflow.audit.models import AuditRecord
 from fanzha.workflow.roles import SYSTEM
 from fanzha.workflow.tier.engine import (
     DeskBudget,
+    Place,
     TierDecision,
     TierInput,
     decide,
     escalate,
+    give_place,
     rank_one_to_one,
 )
 from fanzha.workflow.tier.rules import Tier, TierRules
@@ -55,6 +62,7 @@ class TierReport:
 
     judged: int = 0
     changed: int = 0
+    displaced: int = 0  # one-to-one warnings that gave their place to a likelier victim
     by_tier: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -86,16 +94,20 @@ def assign_tiers(
         return report
     session.flush()
     scores = _victim_scores(todo, config)
-    budget = _budget(session, config.capacity, todo)
+    budget = _budget(session, config, todo)
     days: set[tuple[str | None, dt.date]] = set()
     for warning in sorted(todo, key=lambda w: (w.last_signal_at, w.id)):
         score, explanation = scores.get(warning.id, (None, []))
-        decision = decide(_input(warning, score), config.rules, budget, _tier(warning.tier))
+        item = _input(warning, score)
+        decision = decide(item, config.rules, budget, _tier(warning.tier))
         changed = decision.tier != warning.tier
         _store(warning, decision, explanation, config.rules)
         if changed:
             report.changed += 1
             _audit(session, warning, decision, now)
+        if decision.displaced is not None:
+            _displace(session, decision.displaced, item, now)
+            report.displaced += 1
         report.judged += 1
         report.by_tier[decision.tier] += 1
         if decision.tier == "one_to_one" and warning.tier_at is not None:
@@ -149,23 +161,75 @@ def _audit(
     )
 
 
-def _budget(session: Session, capacity: int, todo: list[EarlyWarning]) -> DeskBudget:
-    """Places already taken on the days the warnings fall on (one-to-one by station and day)."""
-    budget = DeskBudget(capacity)
+def not_started() -> ColumnElement[bool]:
+    """A one-to-one warning whose place can be re-allocated: no officer has started on it.
+
+    Still ``new`` or ``routed`` (not signed for), no contact, visit or outcome recorded, no
+    officer action (anything but an assignment or an SLA escalation), and not escalated by a
+    channel outcome (``tier_escalate``: its robot call already went unconfirmed).
+    """
+    bookkeeping = (ActionKind.ASSIGN.value, ActionKind.ESCALATE.value)
+    acted = exists().where(Action.warning_id == EarlyWarning.id, Action.kind.not_in(bookkeeping))
+    escalated = exists().where(
+        AuditRecord.object_type == "warning",
+        AuditRecord.object_id == cast(EarlyWarning.id, String),
+        AuditRecord.action == "tier_escalate",
+    )
+    return and_(
+        EarlyWarning.status.in_(("new", "routed")),
+        EarlyWarning.signed_at.is_(None),
+        EarlyWarning.contacted_at.is_(None),
+        EarlyWarning.visited_at.is_(None),
+        EarlyWarning.outcome.is_(None),
+        ~acted,
+        ~escalated,
+    )
+
+
+def _budget(session: Session, config: TierConfig, todo: list[EarlyWarning]) -> DeskBudget:
+    """Who holds the one-to-one places on the days the warnings fall on (by station and day)."""
+    budget = DeskBudget(config.capacity, config.rules.one_to_one.reallocate)
     days = {w.last_signal_at.date() for w in todo}
     start = dt.datetime.combine(min(days), dt.time())
     end = dt.datetime.combine(max(days), dt.time()) + dt.timedelta(days=1)
     rows = session.execute(
-        select(EarlyWarning.station, EarlyWarning.tier_at).where(
+        select(
+            EarlyWarning.id,
+            EarlyWarning.station,
+            EarlyWarning.tier_at,
+            EarlyWarning.victim_score,
+            not_started(),
+        ).where(
             EarlyWarning.tier == "one_to_one",
             EarlyWarning.tier_at >= start,
             EarlyWarning.tier_at < end,
         )
     )
-    for station, at in rows:
+    for key, station, at, score, free in rows:
         if at is not None:
-            budget.used[(station or "centre", at.date())] += 1
+            locked = None if free else dt.datetime.min
+            budget.hold(station, Place(str(key), score, at, locked))
     return budget
+
+
+def _displace(session: Session, place: Place, by: TierInput, now: dt.datetime | None) -> None:
+    """Move the warning of ``place`` to the tier :func:`give_place` gives; audited."""
+    warning = session.get(EarlyWarning, int(place.key))
+    if warning is None:  # pragma: no cover - the place was read from the store
+        return
+    tier, why = give_place(place, by)
+    old = warning.tier
+    warning.tier, warning.tier_at, warning.tier_rank = tier, by.as_of, None
+    warning.tier_reasons = [*(warning.tier_reasons or []), why]
+    audit.append(
+        session=session,
+        actor=SYSTEM.label,
+        action="tier_displace",
+        object_type="warning",
+        object_id=warning.id,
+        at=now or by.as_of,
+        detail={"from": old, "to": tier, "by": by.key, "victim_score": by.victim_score},
+    )
 
 
 def rank_station_day(session: Session, station: str | None, day: dt.date) -> None:
@@ -252,6 +316,16 @@ def _snapshot(w: EarlyWarning) -> WarningSnapshot:
         w.score,
         w.reasons or [],
     )
+
+
+def escalated_to_one_to_one(session: Session) -> set[int]:
+    """Warnings that came to one-to-one by an outcome (a ``tier_escalate`` audit record)."""
+    rows = session.execute(
+        select(AuditRecord.object_id, AuditRecord.detail).where(
+            AuditRecord.action == "tier_escalate", AuditRecord.object_type == "warning"
+        )
+    )
+    return {int(key) for key, detail in rows if (detail or {}).get("to") == "one_to_one"}
 
 
 def counts_by_tier(session: Session) -> dict[str, int]:
