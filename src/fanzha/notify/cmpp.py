@@ -9,23 +9,23 @@ CMPP_TERMINATE and buffers status reports (CMPP_DELIVER with ``Registered_Delive
 their CMPP_DELIVER_RESP is sent only by :meth:`confirm`, after the caller has committed
 them, so a crash never loses a receipt (the ISMG resends unacknowledged reports on the next
 connect). Each submit carries a digest of the outbox row's client reference in its
-``Reserve`` octets: an ISMG that honours it answers a resend with the original Msg_Id.
+``Reserve`` octets: an ISMG that honours it answers a resend with the original Msg_Id. The
+session machinery is :class:`~fanzha.notify.pipelined.PipelinedChannel`'s.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import socket
-import threading
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from fanzha.errors import NotifyError, PermanentSendError, RetryableSendError
 from fanzha.notify import cmpp_codec as codec
-from fanzha.notify.channel import Outgoing, Receipt, SendResult
+from fanzha.notify.channel import Outgoing, Receipt
+from fanzha.notify.pipelined import PipelinedChannel
 
 logger = logging.getLogger(__name__)
 
@@ -53,52 +53,19 @@ class CmppConfig:
     timeout: float = 10.0
 
 
-@dataclass
-class _Pending:
-    event: threading.Event = field(default_factory=threading.Event)
-    result: int = -1
-    msg_id: int = 0
-
-
-@dataclass(frozen=True)
-class _Held:
-    sequence: int
-    msg_id: int  # the CMPP_DELIVER's own Msg_Id, echoed in its CMPP_DELIVER_RESP
-    receipt: Receipt
-
-
-class CmppChannel:
+class CmppChannel(PipelinedChannel[codec.Pdu]):
     """SMS through an ISMG over CMPP 2.0 (see the module docstring)."""
 
-    idempotent = True
+    protocol, peer, response, log = "CMPP", "ISMG", "CMPP_SUBMIT_RESP", logger
+    handshake_timeout = 5.0
 
     def __init__(self, name: str, config: CmppConfig) -> None:
-        self.name = name
+        super().__init__(name, config.host, config.port, config.window, config.timeout)
         self._config = config
-        self._sock: socket.socket | None = None
-        self._write_lock = threading.Lock()
-        self._pending: dict[int, _Pending] = {}
-        self._receipts: list[_Held] = []
-        self._lock = threading.Lock()
-        self._window = threading.Semaphore(config.window)
-        self._sequence = 0
-        self._reader: threading.Thread | None = None
 
     # --- session -------------------------------------------------------------------------
-    def _next_sequence(self) -> int:
-        with self._lock:
-            self._sequence = self._sequence % 0x7FFFFFFF + 1
-            return self._sequence
-
-    def _connect(self) -> socket.socket:
-        if self._sock is not None:
-            return self._sock
+    def _handshake(self, sock: socket.socket) -> None:
         cfg = self._config
-        try:
-            sock = socket.create_connection((cfg.host, cfg.port), timeout=5)
-        except OSError as exc:
-            raise RetryableSendError("ISMG unreachable", channel=self.name) from exc
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         connect = codec.make_connect(cfg.source_addr, cfg.shared_secret, dt.datetime.now())
         try:
             body = codec.encode_connect(connect)
@@ -120,43 +87,18 @@ class CmppChannel:
         if resp.authenticator != expected:
             sock.close()
             raise PermanentSendError("ISMG authenticator mismatch", channel=self.name)
-        sock.settimeout(None)
-        self._sock = sock
-        self._reader = threading.Thread(target=self._read_loop, args=(sock,), daemon=True)
-        self._reader.start()
         logger.info("cmpp %s connected to %s:%d", self.name, cfg.host, cfg.port)
-        return sock
 
-    def _write(self, pdu: codec.Pdu) -> None:
-        sock = self._sock
-        if sock is None:
-            raise RetryableSendError("CMPP session lost", channel=self.name)
-        try:
-            with self._write_lock:
-                sock.sendall(pdu.encode())
-        except OSError as exc:
-            self._drop(sock)
-            raise RetryableSendError("CMPP write failed", channel=self.name) from exc
-
-    def _read_loop(self, sock: socket.socket) -> None:
-        try:
-            while (pdu := codec.read_pdu(sock)) is not None:
-                if not self._on_pdu(pdu):
-                    break
-        except (OSError, ValueError, NotifyError) as exc:
-            logger.warning("cmpp %s session ended: %s", self.name, type(exc).__name__)
-        self._drop(sock)
+    def _read(self, sock: socket.socket) -> codec.Pdu | None:
+        return codec.read_pdu(sock)
 
     def _on_pdu(self, pdu: codec.Pdu) -> bool:
         cid = pdu.command_id
         if cid == codec.SUBMIT_RESP:
             msg_id, result = codec.decode_resp(pdu.body)
-            with self._lock:
-                waiter = self._pending.pop(pdu.sequence, None)
+            waiter = self._answered(pdu.sequence)
             if waiter is not None:
-                waiter.result, waiter.msg_id = result, msg_id
-                waiter.event.set()
-                self._window.release()
+                self._settle(waiter, result, codec.msg_id_text(msg_id))
         elif cid == codec.DELIVER:
             self._on_deliver(pdu)
         elif cid == codec.ACTIVE_TEST:
@@ -168,116 +110,39 @@ class CmppChannel:
 
     def _on_deliver(self, pdu: codec.Pdu) -> None:
         deliver = codec.decode_deliver(pdu.body)
+        ack = codec.Pdu(codec.DELIVER_RESP, pdu.sequence, codec.encode_resp(deliver.msg_id, 0))
         if deliver.registered_delivery != 1:  # a mobile-originated reply: acknowledged, not kept
-            self._write(
-                codec.Pdu(codec.DELIVER_RESP, pdu.sequence, codec.encode_resp(deliver.msg_id, 0))
-            )
+            self._write(ack)
             return
         report = codec.decode_report(deliver.content)
         receipt = Receipt(codec.msg_id_text(report.msg_id), report.status, {"stat": report.stat})
-        with self._lock:
-            self._receipts.append(_Held(pdu.sequence, deliver.msg_id, receipt))
+        self._hold(receipt, ack)  # the CMPP_DELIVER's own Msg_Id, echoed in its _RESP
 
-    def _drop(self, sock: socket.socket) -> None:
-        with self._lock:
-            if self._sock is sock:
-                self._sock = None
-            waiters = list(self._pending.values())
-            self._pending.clear()
-            self._receipts.clear()  # unacknowledged: the ISMG sends them again on the next connect
-        for waiter in waiters:
-            waiter.event.set()
-            self._window.release()
-        with contextlib.suppress(OSError):
-            sock.close()
-
-    # --- the channel contract ------------------------------------------------------------
-    def send_batch(self, items: Sequence[Outgoing]) -> list[SendResult | NotifyError]:
-        """Submit every part of every item, pipelined; collect the responses."""
-        try:
-            self._connect()
-        except NotifyError as exc:
-            return [exc for _ in items]
-        sent: list[list[_Pending] | NotifyError] = [self._submit(item) for item in items]
-        return [self._result(parts) for parts in sent]
-
-    def _submit(self, item: Outgoing) -> list[_Pending] | NotifyError:
-        try:
-            parts = codec.split_text(item.body, zlib.crc32(item.ref.encode()))
-        except NotifyError as exc:
-            return exc
-        waiters: list[_Pending] = []
-        for part in parts:
+    # --- submits -------------------------------------------------------------------------
+    def _submits(self, item: Outgoing) -> Iterator[bytes]:
+        cfg = self._config
+        for part in codec.split_text(item.body, zlib.crc32(item.ref.encode())):
             submit = codec.Submit(
                 (item.recipient,),
                 part.content,
-                msg_src=self._config.source_addr,
-                src_id=self._config.src_id,
-                service_id=self._config.service_id,
+                msg_src=cfg.source_addr,
+                src_id=cfg.src_id,
+                service_id=cfg.service_id,
                 msg_fmt=part.msg_fmt,
                 tp_udhi=part.tp_udhi,
                 pk_total=part.pk_total,
                 pk_number=part.pk_number,
                 reserve=codec.client_reference(item.ref, part.pk_number),
             )
-            try:
-                body = codec.encode_submit(submit)
-            except NotifyError as exc:
-                return exc
-            if not self._window.acquire(timeout=self._config.timeout):
-                return RetryableSendError("CMPP window full", channel=self.name)
-            sequence, waiter = self._next_sequence(), _Pending()
-            with self._lock:
-                self._pending[sequence] = waiter
-            try:
-                self._write(codec.Pdu(codec.SUBMIT, sequence, body))
-            except NotifyError as exc:
-                with self._lock:
-                    unsent = self._pending.pop(sequence, None)
-                if unsent is not None:  # not released by a drop: give its window slot back
-                    self._window.release()
-                return exc
-            waiters.append(waiter)
-        return waiters
+            yield codec.encode_submit(submit)
 
-    def _result(self, parts: list[_Pending] | NotifyError) -> SendResult | NotifyError:
-        if isinstance(parts, NotifyError):
-            return parts
-        ids: list[str] = []
-        for waiter in parts:
-            if not waiter.event.wait(self._config.timeout) or waiter.result < 0:
-                return RetryableSendError("no CMPP_SUBMIT_RESP", channel=self.name)
-            if waiter.result == codec.SUBMIT_OK:
-                ids.append(codec.msg_id_text(waiter.msg_id))
-            elif waiter.result in _PERMANENT:
-                return PermanentSendError("ISMG rejected the message", result=waiter.result)
-            else:
-                return RetryableSendError("ISMG refused for now", result=waiter.result)
-        return SendResult(tuple(ids))
+    def _request(self, sequence: int, body: bytes) -> codec.Pdu:
+        return codec.Pdu(codec.SUBMIT, sequence, body)
 
-    def poll_receipts(self) -> list[Receipt]:
-        """Status reports buffered since the last call (not yet acknowledged to the ISMG)."""
-        with self._lock:
-            return [held.receipt for held in self._receipts]
+    def _refused(self, result: int) -> NotifyError:
+        if result in _PERMANENT:
+            return PermanentSendError("ISMG rejected the message", result=result)
+        return RetryableSendError("ISMG refused for now", result=result)
 
-    def confirm(self, receipts: Sequence[Receipt]) -> None:
-        """Acknowledge committed receipts (CMPP_DELIVER_RESP), so the ISMG forgets them."""
-        done = {id(r) for r in receipts}
-        with self._lock:
-            acked = [h for h in self._receipts if id(h.receipt) in done]
-            self._receipts = [h for h in self._receipts if id(h.receipt) not in done]
-        for held in acked:
-            try:
-                body = codec.encode_resp(held.msg_id, 0)
-                self._write(codec.Pdu(codec.DELIVER_RESP, held.sequence, body))
-            except NotifyError:
-                return  # the session is gone; the ISMG resends on the next connect
-
-    def close(self) -> None:
-        """Terminate the session and close."""
-        sock = self._sock
-        if sock is None:
-            return
-        with contextlib.suppress(NotifyError):
-            self._write(codec.Pdu(codec.TERMINATE, self._next_sequence()))
-        self._drop(sock)
+    def _farewell(self, sequence: int) -> codec.Pdu:
+        return codec.Pdu(codec.TERMINATE, sequence)

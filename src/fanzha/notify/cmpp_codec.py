@@ -21,6 +21,7 @@ import struct
 from dataclasses import dataclass
 
 from fanzha.errors import NotifyError, PermanentSendError
+from fanzha.notify.sms_common import concatenated, read_exact
 
 CONNECT = 0x00000001
 TERMINATE = 0x00000002
@@ -483,22 +484,8 @@ def split_text(text: str, reference: int) -> list[Part]:
 def _split(data: bytes, fmt: int, *, unit: int, ref: int) -> list[Part]:
     if len(data) <= MAX_CONTENT:
         return [Part(fmt, 0, 1, 1, data)]
-    size = MAX_CONTENT - 6
-    chunks: list[bytes] = []
-    pos = 0
-    while pos < len(data):
-        end = min(pos + size, len(data))
-        if unit == 2 and end < len(data) and 0xD8 <= data[end - 2] <= 0xDB:
-            end -= 2  # never split a surrogate pair
-        chunks.append(data[pos:end])
-        pos = end
-    if len(chunks) > 255:
-        raise PermanentSendError("message too long for a concatenated SMS")
-    total = len(chunks)
-    return [
-        Part(fmt, 1, total, i + 1, bytes([5, 0, 3, ref & 0xFF, total, i + 1]) + chunk)
-        for i, chunk in enumerate(chunks)
-    ]
+    parts = concatenated(data, MAX_CONTENT - 6, unit=unit, ref=ref)
+    return [Part(fmt, 1, len(parts), i + 1, p) for i, p in enumerate(parts)]
 
 
 def udh_of(content: bytes, tp_udhi: int) -> tuple[int, int, int] | None:
@@ -521,22 +508,12 @@ def join_text(parts: list[Submit]) -> str:
 
 def read_pdu(sock: socket.socket) -> Pdu | None:
     """The next PDU from a blocking socket, or None when the peer closed it."""
-    head = _read_exact(sock, HEADER.size)
+    head = read_exact(sock, HEADER.size)
     if head is None:
         return None
     length, command_id, sequence = HEADER.unpack(head)
     _check_header(length, command_id)
-    body = _read_exact(sock, length - HEADER.size) if length > HEADER.size else b""
+    body = read_exact(sock, length - HEADER.size) if length > HEADER.size else b""
     if body is None:
         return None
     return Pdu(command_id, sequence, body)
-
-
-def _read_exact(sock: socket.socket, size: int) -> bytes | None:
-    chunks = bytearray()
-    while len(chunks) < size:
-        data = sock.recv(size - len(chunks))
-        if not data:
-            return None
-        chunks += data
-    return bytes(chunks)

@@ -16,6 +16,7 @@ import struct
 from dataclasses import dataclass, field
 
 from fanzha.errors import PermanentSendError
+from fanzha.notify.sms_common import concatenated, read_exact
 
 BIND_TRANSCEIVER = 0x00000009
 SUBMIT_SM = 0x00000004
@@ -149,21 +150,7 @@ def _split(
 ) -> list[tuple[int, int, bytes]]:
     if len(data) <= single:
         return [(0, coding, data)]
-    chunks: list[bytes] = []
-    pos = 0
-    while pos < len(data):
-        end = min(pos + part, len(data))
-        if unit == 2 and end < len(data) and 0xD8 <= data[end - 2] <= 0xDB:
-            end -= 2  # never split a surrogate pair
-        chunks.append(data[pos:end])
-        pos = end
-    if len(chunks) > 255:
-        raise PermanentSendError("message too long for a concatenated SMS")
-    total = len(chunks)
-    return [
-        (ESM_UDHI, coding, bytes([5, 0, 3, ref & 0xFF, total, i + 1]) + chunk)
-        for i, chunk in enumerate(chunks)
-    ]
+    return [(ESM_UDHI, coding, p) for p in concatenated(data, part, unit=unit, ref=ref)]
 
 
 def join_text(parts: list[ShortMessage]) -> str:
@@ -216,23 +203,13 @@ def parse_receipt(sm: ShortMessage) -> tuple[str, str] | None:
 
 def read_pdu(sock: socket.socket) -> Pdu | None:
     """The next PDU from a blocking socket, or None when the peer closed it."""
-    head = _read_exact(sock, HEADER.size)
+    head = read_exact(sock, HEADER.size)
     if head is None:
         return None
     length, command_id, status, sequence = HEADER.unpack(head)
     if not HEADER.size <= length <= MAX_PDU:
         raise ConnectionError(f"bad SMPP command_length {length}")
-    body = _read_exact(sock, length - HEADER.size) if length > HEADER.size else b""
+    body = read_exact(sock, length - HEADER.size) if length > HEADER.size else b""
     if body is None:
         return None
     return Pdu(command_id, status, sequence, body)
-
-
-def _read_exact(sock: socket.socket, size: int) -> bytes | None:
-    chunks = bytearray()
-    while len(chunks) < size:
-        data = sock.recv(size - len(chunks))
-        if not data:
-            return None
-        chunks += data
-    return bytes(chunks)

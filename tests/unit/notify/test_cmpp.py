@@ -8,6 +8,7 @@ import logging
 import socket
 import string
 import time
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -18,12 +19,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.errors import NotifyError, PermanentSendError, RetryableSendError
 from fanzha.notify import cmpp_codec as codec
 from fanzha.notify import config, outbox
-from fanzha.notify.channel import Outgoing, Receipt, SendResult
+from fanzha.notify.channel import Outgoing, SendResult
 from fanzha.notify.cmpp import CmppChannel, CmppConfig
 from fanzha.notify.dispatcher import Dispatcher
 from fanzha.notify.models import OutboxRow, ReceiptRow
 from fanzha.notify.testing.ismg import LocalIsmg
 from fanzha.store.database import transaction
+from tests.unit.notify.sessions import (
+    check_unconfirmed_receipts_come_again,
+    send_to_a_closed_port,
+    wait_receipts,
+)
 
 LONG = "【反诈预警】" + "公检法机关不会通过电话办案，不会要求转账到安全账户。" * 4
 SHORT = "【反诈预警】请勿转账，如有疑问拨打96110。"
@@ -32,16 +38,6 @@ T0 = dt.datetime(2026, 12, 4, 9, 0)
 
 def _channel(ismg: LocalIsmg, secret: str = "secret", source: str = "900001") -> CmppChannel:
     return CmppChannel("sms", CmppConfig("127.0.0.1", ismg.port, source, secret, timeout=5))
-
-
-def _receipts(channel: CmppChannel, count: int, wait: float = 10) -> list[Receipt]:
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        got = channel.poll_receipts()
-        if len(got) >= count:
-            return got
-        time.sleep(0.02)
-    return channel.poll_receipts()
 
 
 def _items(n: int, prefix: str = "r") -> list[Outgoing]:
@@ -220,7 +216,7 @@ def test_cmpp_thousand_messages_every_receipt_matched_none_twice(ismg: LocalIsmg
         assert all(isinstance(r, SendResult) for r in results)
         ids = _ids(results)
         assert len(ids) == 600 * 1 + 600 * 2 == len(set(ids))
-        receipts = _receipts(channel, len(ids))
+        receipts = wait_receipts(channel, len(ids))
         assert sorted(r.provider_id for r in receipts) == sorted(ids)
         assert {r.status for r in receipts} == {"delivered"}
         channel.confirm(receipts)
@@ -270,7 +266,7 @@ def test_cmpp_connection_drop_mid_batch_then_retry_without_duplicates(ismg: Loca
         assert ismg.state.duplicates >= 1 and ismg.state.connects == 2
         assert len(ismg.state.handsets) == 1000
         assert sum(ismg.state.handsets.values()) == len(ismg.state.accepted) == len(ids)
-        receipts = _receipts(channel, len(ids))
+        receipts = wait_receipts(channel, len(ids))
         assert sorted(r.provider_id for r in receipts) == sorted(ids)  # each once
     finally:
         channel.close()
@@ -326,27 +322,14 @@ def test_cmpp_submit_results_are_classified(ismg: LocalIsmg) -> None:
         assert isinstance(throttled, RetryableSendError) and throttled.context["result"] == 8
         assert isinstance(bad, PermanentSendError) and bad.context["result"] == 4
         assert isinstance(undeliverable, SendResult)
-        (receipt,) = _receipts(channel, 1)
+        (receipt,) = wait_receipts(channel, 1)
         assert (receipt.status, receipt.detail) == ("failed", {"stat": "UNDELIV"})
     finally:
         channel.close()
 
 
 def test_cmpp_unconfirmed_reports_come_again_after_reconnect(ismg: LocalIsmg) -> None:
-    channel = _channel(ismg)
-    channel.send_batch([Outgoing("b1", "13800002222", "t", "hello")])
-    assert len(_receipts(channel, 1)) == 1
-    channel.close()  # not confirmed: the ISMG keeps it
-    channel = _channel(ismg)
-    try:
-        channel.send_batch([Outgoing("b2", "13800003333", "t", "hello")])
-        receipts = _receipts(channel, 2)
-        assert len(receipts) == 2
-        channel.confirm(receipts)
-        time.sleep(0.2)
-        assert channel.poll_receipts() == [] and len(ismg.state.acked) == 2
-    finally:
-        channel.close()
+    check_unconfirmed_receipts_come_again(lambda: _channel(ismg), ismg.state.acked)
 
 
 def test_cmpp_active_test_is_answered(ismg: LocalIsmg) -> None:
@@ -382,11 +365,8 @@ def test_cmpp_malformed_pdu_ends_the_session_on_both_sides(ismg: LocalIsmg) -> N
 
 
 def test_cmpp_unreachable_ismg_is_retryable() -> None:
-    server = LocalIsmg()
-    port = server.port
-    server.server_close()
-    channel = CmppChannel("sms", CmppConfig("127.0.0.1", port, "900001", "secret"))
-    (result,) = channel.send_batch([Outgoing("x", "1", "t", "hi")])
+    spec = CmppConfig("127.0.0.1", 0, "900001", "secret")
+    result = send_to_a_closed_port(lambda port: CmppChannel("sms", replace(spec, port=port)))
     assert isinstance(result, RetryableSendError)
 
 
@@ -405,7 +385,7 @@ def test_cmpp_config_and_logs_hold_no_secret_or_number(
     try:
         results = channel.send_batch(_items(20, "log"))
         assert all(isinstance(r, SendResult) for r in results)
-        _receipts(channel, 30)
+        wait_receipts(channel, 30)
     finally:
         channel.close()
     ismg.malformed_after = ismg.state.submits + 1

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
 import pytest
 
-from fanzha.errors import PermanentSendError
+from fanzha.errors import PermanentSendError, RetryableSendError
 from fanzha.notify import smpp_codec as codec
-from fanzha.notify.channel import Outgoing, Receipt, SendResult
+from fanzha.notify.channel import Outgoing, SendResult
 from fanzha.notify.smpp import SmppChannel, SmppConfig
 from fanzha.notify.testing.smsc import LocalSmsc
+from tests.unit.notify.sessions import (
+    check_unconfirmed_receipts_come_again,
+    send_to_a_closed_port,
+    wait_receipts,
+)
 
 LONG = "【反诈预警】" + "公检法机关不会通过电话办案，不会要求转账到安全账户。" * 4
 
 
 def _channel(smsc: LocalSmsc, password: str = "secret") -> SmppChannel:
     return SmppChannel("sms", SmppConfig("127.0.0.1", smsc.port, "fanzha", password, timeout=5))
-
-
-def _receipts(channel: SmppChannel, count: int) -> list[Receipt]:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        got = channel.poll_receipts()
-        if len(got) >= count:
-            return got
-        time.sleep(0.02)
-    return channel.poll_receipts()
 
 
 def test_smpp_codec_submit_round_trip() -> None:
@@ -68,7 +63,7 @@ def test_smpp_send_and_receipts_matched(smsc: LocalSmsc) -> None:
         assert all(isinstance(r, SendResult) for r in results)
         ids = [p for r in results if isinstance(r, SendResult) for p in r.provider_ids]
         assert len(ids) == 25 * 1 + 25 * 2
-        receipts = _receipts(channel, len(ids))
+        receipts = wait_receipts(channel, len(ids))
         assert sorted(r.provider_id for r in receipts) == sorted(ids)
         assert {r.status for r in receipts} == {"delivered"}
         assert smsc.state.texts()["r1"] == LONG
@@ -88,22 +83,7 @@ def test_smpp_resend_of_a_reference_is_detected(smsc: LocalSmsc) -> None:
 
 
 def test_smpp_unconfirmed_receipts_come_again_after_reconnect(smsc: LocalSmsc) -> None:
-    channel = _channel(smsc)
-    channel.send_batch([Outgoing("ref-b", "13800002222", "t", "hello")])
-    assert len(_receipts(channel, 1)) == 1
-    channel.close()  # not confirmed: the SMSC keeps it
-    channel = _channel(smsc)
-    try:
-        channel.send_batch([])
-        channel.send_batch([Outgoing("ref-c", "13800003333", "t", "hello")])
-        receipts = _receipts(channel, 2)
-        assert len(receipts) == 2
-        channel.confirm(receipts)
-        time.sleep(0.2)
-        assert channel.poll_receipts() == []
-        assert len(smsc.state.acked) == 2
-    finally:
-        channel.close()
+    check_unconfirmed_receipts_come_again(lambda: _channel(smsc), smsc.state.acked)
 
 
 def test_smpp_errors_are_classified(smsc: LocalSmsc) -> None:
@@ -116,7 +96,7 @@ def test_smpp_errors_are_classified(smsc: LocalSmsc) -> None:
         )
         assert isinstance(bad, PermanentSendError)
         assert isinstance(undeliverable, SendResult)
-        assert [r.status for r in _receipts(channel, 1)] == ["failed"]
+        assert [r.status for r in wait_receipts(channel, 1)] == ["failed"]
     finally:
         channel.close()
     refused = _channel(smsc, password="wrong").send_batch([Outgoing("x3", "1", "t", "hi")])
@@ -124,12 +104,9 @@ def test_smpp_errors_are_classified(smsc: LocalSmsc) -> None:
 
 
 def test_smpp_unreachable_smsc_is_retryable() -> None:
-    server = LocalSmsc()
-    port = server.port
-    server.server_close()
-    channel = SmppChannel("sms", SmppConfig("127.0.0.1", port, "fanzha", "secret"))
-    (result,) = channel.send_batch([Outgoing("x", "1", "t", "hi")])
-    assert type(result).__name__ == "RetryableSendError"
+    spec = SmppConfig("127.0.0.1", 0, "fanzha", "secret")
+    result = send_to_a_closed_port(lambda port: SmppChannel("sms", replace(spec, port=port)))
+    assert isinstance(result, RetryableSendError)
 
 
 @pytest.mark.parametrize("text", ["a" * 161, "é" * 71])

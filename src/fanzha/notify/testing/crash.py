@@ -1,6 +1,8 @@
 """Crash-test harness (test and bench): the outbox in a SQLite file, ``fanzha notify run`` in
 a child process killed with SIGKILL mid-batch and restarted, and the check that every
-message reached its handset exactly once with its receipt recorded."""
+message reached its handset exactly once with its receipt recorded. The channels: SMPP
+(``sms``, the local SMSC) and HTTP (``sms_http``, the local gateway), with ``cmpp`` also
+CMPP 2.0 (``sms_cmpp``, the local ISMG)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sqlalchemy import func, select
 
 from fanzha.notify import outbox
 from fanzha.notify.models import OutboxRow, ReceiptRow
+from fanzha.notify.testing.ismg import LocalIsmg
 from fanzha.notify.testing.sms_gateway import LocalSmsGateway
 from fanzha.notify.testing.smsc import LocalSmsc
 from fanzha.store.database import make_engine, session_factory, transaction, upgrade
@@ -34,16 +37,36 @@ class Rig:
     url: str
     channels_file: Path
     per_channel: int
+    ismg: LocalIsmg | None = None
+
+    @property
+    def channels(self) -> int:
+        """How many channels the run sends through."""
+        return 2 if self.ismg is None else 3
+
+    def accepted(self) -> int:
+        """Messages the servers accepted so far."""
+        cmpp = 0 if self.ismg is None else len(self.ismg.state.accepted)
+        return len(self.smsc.state.accepted) + len(self.gateway.state.accepted) + cmpp
+
+    def slow_down(self, delay: float) -> None:
+        """Seconds per submit on every server (0 for full speed)."""
+        self.smsc.delay = self.gateway.state.delay = delay
+        if self.ismg is not None:
+            self.ismg.delay = delay
 
     def stop(self) -> None:
         """Stop the servers."""
         self.smsc.stop()
         self.gateway.stop()
+        if self.ismg is not None:
+            self.ismg.stop()
 
 
-def make_rig(tmp: Path, per_channel: int) -> Rig:
+def make_rig(tmp: Path, per_channel: int, *, cmpp: bool = False) -> Rig:
     """Start the servers, migrate a SQLite store, enqueue ``per_channel`` SMS per channel."""
     smsc, gateway = LocalSmsc().start(), LocalSmsGateway().start()
+    ismg = LocalIsmg().start() if cmpp else None
     url = f"sqlite:///{tmp / 'notify.db'}"
     upgrade(url)
     specs = {
@@ -62,18 +85,29 @@ def make_rig(tmp: Path, per_channel: int) -> Rig:
             "per_second": 100000,
         },
     }
+    prefixes = [("sms", "138"), ("sms_http", "139")]
+    if ismg is not None:
+        specs["sms_cmpp"] = {
+            "kind": "cmpp",
+            "host": "127.0.0.1",
+            "port": ismg.port,
+            "source_addr": ismg.source_addr,
+            "shared_secret": ismg.shared_secret,
+            "per_second": 100000,
+        }
+        prefixes.append(("sms_cmpp", "137"))
     channels_file = tmp / "channels.json"
     channels_file.write_text(json.dumps(specs), encoding="utf-8")
     engine = make_engine(url)
     intents = [
         outbox.Intent("warning", str(i), channel, "auto-1", f"{prefix}{i:08d}", "反诈预警", BODY)
-        for channel, prefix in (("sms", "138"), ("sms_http", "139"))
+        for channel, prefix in prefixes
         for i in range(per_channel)
     ]
     with transaction(session_factory(engine)) as session:
         outbox.enqueue(session, intents, outbox.utcnow())
     engine.dispose()
-    return Rig(smsc, gateway, url, channels_file, per_channel)
+    return Rig(smsc, gateway, url, channels_file, per_channel, ismg)
 
 
 def spawn(rig: Rig, tmp: Path, *, audit: bool = True, batch: int = 500) -> subprocess.Popen[str]:
@@ -107,14 +141,19 @@ def spawn(rig: Rig, tmp: Path, *, audit: bool = True, batch: int = 500) -> subpr
 
 
 def kill_when(
-    rig: Rig, process: subprocess.Popen[str], fraction: float, timeout: float = 120
+    rig: Rig,
+    process: subprocess.Popen[str],
+    fraction: float,
+    timeout: float = 120,
+    *,
+    cmpp_batch: int | None = None,
 ) -> int:
-    """SIGKILL the dispatcher once ``fraction`` of the messages reached the servers; the
-    number of outbox rows it left in ``sending``."""
-    target = int(2 * rig.per_channel * fraction)
+    """SIGKILL the dispatcher once ``fraction`` of the messages reached the servers (with
+    ``cmpp_batch``, the dispatcher's batch size: once ``fraction`` of the CMPP messages reached
+    the ISMG, in the middle of a CMPP batch); the number of outbox rows left in ``sending``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
-        if len(rig.smsc.state.accepted) + len(rig.gateway.state.accepted) >= target:
+        if _due(rig, fraction, cmpp_batch):
             break
         time.sleep(0.005)
     os.kill(process.pid, signal.SIGKILL)
@@ -122,14 +161,21 @@ def kill_when(
     return status_counts(rig).get("sending", 0)
 
 
-def status_counts(rig: Rig) -> dict[str, int]:
-    """Outbox rows per status."""
+def _due(rig: Rig, fraction: float, cmpp_batch: int | None) -> bool:
+    if cmpp_batch is None or rig.ismg is None:
+        return rig.accepted() >= int(rig.channels * rig.per_channel * fraction)
+    accepted = len(rig.ismg.state.accepted)  # one part per message
+    return accepted >= rig.per_channel * fraction and 0 < accepted % cmpp_batch < cmpp_batch // 2
+
+
+def status_counts(rig: Rig, channel: str | None = None) -> dict[str, int]:
+    """Outbox rows per status (of one channel, or of all)."""
     engine = make_engine(rig.url)
+    query = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+    if channel is not None:
+        query = query.where(OutboxRow.channel == channel)
     with session_factory(engine)() as session:
-        rows = session.execute(
-            select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
-        ).all()
-        counts = {status: int(n) for status, n in rows}
+        counts = {status: int(n) for status, n in session.execute(query).all()}
     engine.dispose()
     return counts
 
@@ -141,7 +187,7 @@ def verify(rig: Rig) -> dict[str, Any]:
         receipts = int(session.scalar(select(func.count()).select_from(ReceiptRow)) or 0)
     engine.dispose()
     smsc, gateway = rig.smsc.state, rig.gateway.state
-    return {
+    result: dict[str, Any] = {
         "statuses": status_counts(rig),
         "receipts": receipts,
         "smpp_handsets": len(smsc.handsets),
@@ -153,3 +199,12 @@ def verify(rig: Rig) -> dict[str, Any]:
         "http_resends_detected": gateway.duplicates,
         "http_unacked_receipts": len(gateway.reports),
     }
+    if rig.ismg is not None:
+        ismg = rig.ismg.state
+        result |= {
+            "cmpp_handsets": len(ismg.handsets),
+            "cmpp_sent_twice": sum(1 for n in ismg.handsets.values() if n > 1),
+            "cmpp_resends_detected": ismg.duplicates,
+            "cmpp_unacked_receipts": len(ismg.queue),
+        }
+    return result
