@@ -43,22 +43,60 @@ class GroupSpec:
     community: str | None = None
 
 
+# column lengths of notify_groups: a longer value is refused, not cut
+LENGTHS = {
+    "name": 120,
+    "area": 64,
+    "school": 120,
+    "grade": 32,
+    "community": 120,
+    "webhook_url": 500,
+    "secret": 200,
+}
+
+
+def _refuse(message: str, field: str, reason: str) -> WorkflowError:
+    """A refusal naming its field and its words (``reason``: a key of ``fanzha.web.i18n``)."""
+    return WorkflowError(message, field=field, reason=reason)
+
+
+def check_group(spec: GroupSpec) -> None:
+    """The checks every group passes, added or edited (refusals name field and reason)."""
+    if not spec.name.strip():
+        raise _refuse("a group needs a name", "name", "group_error.no_name")
+    if not spec.area.strip():
+        raise _refuse(
+            "a group needs an area (district or street code)", "area", "group_error.no_area"
+        )
+    if spec.audience not in AUDIENCES:
+        raise _refuse("unknown audience", "audience", "group_error.audience")
+    if spec.robot not in ROBOTS:
+        raise _refuse("unknown robot kind", "robot", "group_error.robot")
+    for name, limit in LENGTHS.items():
+        value = getattr(spec, name)
+        if value is not None and len(value) > limit:
+            raise _refuse(f"at most {limit} characters", name, "group_error.too_long")
+    if not spec.webhook_url.startswith(("http://", "https://")):
+        raise _refuse("the webhook must be an http(s) URL", "webhook_url", "group_error.webhook")
+    if spec.robot == "dingtalk" and not spec.secret:
+        raise _refuse("a DingTalk robot needs its signing secret", "secret", "group_error.secret")
+
+
+def check_name_free(session: Session, name: str, group_id: int | None = None) -> None:
+    """Group names are unique (``group_id``: the group being edited may keep its own)."""
+    taken = select(BroadcastGroup.id).where(BroadcastGroup.name == name)
+    if group_id is not None:
+        taken = taken.where(BroadcastGroup.id != group_id)
+    if session.scalar(taken) is not None:
+        raise ConflictError(
+            "a group of that name exists", field="name", name=name, reason="group_error.name_taken"
+        )
+
+
 def add_group(session: Session, spec: GroupSpec, now: dt.datetime) -> BroadcastGroup:
     """Register a group (its name is unique)."""
-    if not spec.name.strip():
-        raise WorkflowError("a group needs a name", field="name")
-    if not spec.area.strip():
-        raise WorkflowError("a group needs an area (district or street code)", field="area")
-    if spec.audience not in AUDIENCES:
-        raise WorkflowError("unknown audience", field="audience", audience=spec.audience)
-    if spec.robot not in ROBOTS:
-        raise WorkflowError("unknown robot kind", field="robot", robot=spec.robot)
-    if not spec.webhook_url.startswith(("http://", "https://")):
-        raise WorkflowError("the webhook must be an http(s) URL", field="webhook_url")
-    if spec.robot == "dingtalk" and not spec.secret:
-        raise WorkflowError("a DingTalk robot needs its signing secret", field="secret")
-    if session.scalar(select(BroadcastGroup.id).where(BroadcastGroup.name == spec.name)):
-        raise ConflictError("a group of that name exists", field="name", name=spec.name)
+    check_group(spec)
+    check_name_free(session, spec.name)
     group = BroadcastGroup(**spec.__dict__, active=True, created_at=now)
     session.add(group)
     session.flush()

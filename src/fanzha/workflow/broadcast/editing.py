@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from fanzha.errors import ConflictError, NotFoundError, WorkflowError
@@ -32,17 +32,8 @@ from fanzha.workflow.roles import Permission, Principal
 
 __all__ = ["GroupEdit", "fingerprint", "get_group", "set_group_active", "update_group"]
 
-# The fields an edit may change and their column lengths (notify_groups).
+# The fields an edit may change and show.
 SHOWN = ("name", "area", "audience", "school", "grade", "community", "robot")
-LENGTHS = {
-    "name": 120,
-    "area": 64,
-    "school": 120,
-    "grade": 32,
-    "community": 120,
-    "webhook_url": 500,
-    "secret": 200,
-}
 
 
 @dataclass(frozen=True)
@@ -76,47 +67,29 @@ def get_group(session: Session, group_id: int) -> BroadcastGroup:
     return group
 
 
-def _refuse(message: str, field: str, reason: str) -> WorkflowError:
-    """A refusal naming its field and its words (``reason``: a key of ``fanzha.web.i18n``)."""
-    return WorkflowError(message, field=field, reason=reason)
-
-
-def _check_lengths(edit: GroupEdit) -> None:
-    for name, limit in LENGTHS.items():
-        value = getattr(edit, name)
-        if value is not None and len(value) > limit:
-            raise _refuse(f"at most {limit} characters", name, "group_error.too_long")
-
-
 def _check_values(session: Session, group: BroadcastGroup, edit: GroupEdit) -> None:
-    """The checks of :func:`fanzha.notify.broadcast.add_group`, for a changed group."""
-    if not edit.name.strip():
-        raise _refuse("a group needs a name", "name", "group_error.no_name")
-    if not edit.area.strip():
-        raise _refuse(
-            "a group needs an area (district or street code)", "area", "group_error.no_area"
-        )
-    if edit.audience not in broadcast.AUDIENCES:
-        raise _refuse("unknown audience", "audience", "group_error.audience")
-    if edit.robot not in broadcast.ROBOTS:
-        raise _refuse("unknown robot kind", "robot", "group_error.robot")
-    _check_lengths(edit)
+    """The checks of every group (:func:`fanzha.notify.broadcast.check_group`) on the group
+    as it would be after the edit, and those only an edit has: a new robot kind needs its
+    own webhook."""
     if edit.robot != group.robot and edit.webhook_url is None:
-        raise _refuse(
-            "another robot needs its own webhook", "webhook_url", "group_error.new_robot_webhook"
+        raise WorkflowError(
+            "another robot needs its own webhook",
+            field="webhook_url",
+            reason="group_error.new_robot_webhook",
         )
-    if edit.webhook_url is not None and not edit.webhook_url.startswith(("http://", "https://")):
-        raise _refuse("the webhook must be an http(s) URL", "webhook_url", "group_error.webhook")
-    keeps_secret = group.robot == "dingtalk" and group.secret
-    if edit.robot == "dingtalk" and not (edit.secret or keeps_secret):
-        raise _refuse("a DingTalk robot needs its signing secret", "secret", "group_error.secret")
-    taken = select(BroadcastGroup.id).where(
-        BroadcastGroup.name == edit.name, BroadcastGroup.id != group.id
+    after = broadcast.GroupSpec(
+        name=edit.name,
+        area=edit.area,
+        audience=edit.audience,
+        robot=edit.robot,
+        webhook_url=edit.webhook_url if edit.webhook_url is not None else group.webhook_url,
+        secret=_secret_after(group, edit),
+        school=edit.school,
+        grade=edit.grade,
+        community=edit.community,
     )
-    if session.scalar(taken) is not None:
-        raise ConflictError(
-            "a group of that name exists", field="name", reason="group_error.name_taken"
-        )
+    broadcast.check_group(after)
+    broadcast.check_name_free(session, edit.name, group.id)
 
 
 def _changes(group: BroadcastGroup, edit: GroupEdit) -> dict[str, list[str | None]]:
