@@ -22,7 +22,9 @@ from fanzha.store.event_store import EventStore
 from .fuzz_files import Spec, specs, write_file
 
 KEY = "fuzz-key"
-ROWS_FLOOR = 10_000  # derandomized: 10,755 rows read in 140 files (2026-12-07)
+# Hypothesis mines constants from the loaded modules, so the draws (and the rows read) vary
+# with what else the process imported: 180 files read 13–15k rows; 140 read 9.3–10.8k.
+ROWS_FLOOR = 10_000
 
 
 def _quarantined(report: FileReport) -> list[tuple[str, str, str]]:
@@ -99,7 +101,7 @@ def _check_python_reader_agrees(spec: Spec, path: Path, folder: Path, fast: File
 
 
 FUZZ = settings(
-    max_examples=140,
+    max_examples=180,
     deadline=None,
     derandomize=True,
     database=None,
@@ -120,4 +122,4 @@ def test_ingest_fuzz_accounts_for_every_row() -> None:
 
     fuzz()
     print(f"ingest fuzz: {tally}")
-    assert tally["files"] >= 140 and tally["rows"] >= ROWS_FLOOR, tally
+    assert tally["files"] >= 180 and tally["rows"] >= ROWS_FLOOR, tally

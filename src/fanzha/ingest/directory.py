@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fanzha.errors import IngestError
-from fanzha.ingest.pipeline import ingest_files
+from fanzha.ingest.pipeline import ingest_with, open_database
 from fanzha.ingest.readers import format_of
 from fanzha.ingest.report import IngestReport
 from fanzha.ingest.stage import Progress
@@ -50,22 +50,22 @@ def ingest_directory(
     if not directory.is_dir():
         raise IngestError("no such folder", file=str(directory))
     report = IngestReport()
-    for kind in LOAD_ORDER:
-        paths = parts_of(directory, kind)
-        if paths:
-            report.extend(
-                ingest_files(
-                    kind,
-                    paths,
-                    store,
-                    pseudonym_key=pseudonym_key,
-                    timezone=timezone,
-                    progress=progress,
-                    threads=threads,
-                    memory_limit=memory_limit,
-                    check=False,
+    with open_database(store, threads, memory_limit) as database:
+        for kind in LOAD_ORDER:
+            paths = parts_of(directory, kind)
+            if paths:
+                report.extend(
+                    ingest_with(
+                        database,
+                        kind,
+                        paths,
+                        store,
+                        pseudonym_key=pseudonym_key,
+                        timezone=timezone,
+                        progress=progress,
+                        check=False,
+                    )
                 )
-            )
     if not report.files:
         raise IngestError(
             "no part files found (expected <kind>/part-*.parquet …)", file=str(directory)

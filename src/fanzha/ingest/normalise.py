@@ -195,13 +195,8 @@ def _text(q: Query, c: Column, _d: Distinct) -> str:
 
 def _url(q: Query, c: Column, _d: Distinct) -> str:
     q.values[c.name] = f"nullif(trim({q.text(c.name)}), '')"
-    q.values["host"] = f"fz_host(trim({q.text(c.name)}))"
-    q.reject(
-        f'NOT {q.blank(c.name)} AND ("v__host" IS NULL '
-        f"OR regexp_matches(trim({q.text(c.name)}), '\\s'))",
-        c.name,
-        "not a URL",
-    )
+    q.values["host"] = f"fz_url_host(trim({q.text(c.name)}))"  # NULL also for whitespace
+    q.reject(f'NOT {q.blank(c.name)} AND "v__host" IS NULL', c.name, "not a URL")
     return ""
 
 
@@ -233,8 +228,11 @@ _HANDLERS: dict[str, Callable[[Query, Column, Distinct], str]] = {
 }
 
 
-def render(q: Query, raw_table: str) -> str:
-    """The full SELECT over ``raw_table`` (a name chosen by the pipeline, not by a file)."""
+def render(q: Query, raw_table: str, ids: str = "_row") -> str:
+    """The full SELECT over ``raw_table`` (a name chosen by the pipeline, not by a file).
+
+    ``ids`` are the leading columns passed through unchanged (``_row``, or ``_file, _row``).
+    """
     stored = STORED_COLUMNS[q.kind.name]
     values = ", ".join(f'{sql} AS "v__{name}"' for name, sql in q.values.items())
     order = [c.name for c in q.kind.columns]
@@ -246,5 +244,5 @@ def render(q: Query, raw_table: str) -> str:
     )
     names = ", ".join(f'"{n}"' for n, _ in stored)
     layer1 = f"SELECT *, {values} FROM {raw_table}"  # noqa: S608
-    layer2 = f"SELECT _row, {typed}, CASE {reasons} END AS _reason FROM ({layer1})"  # noqa: S608
-    return f"SELECT _row, {names}, hash({names}) AS row_key, _reason FROM ({layer2})"  # noqa: S608
+    layer2 = f"SELECT {ids}, {typed}, CASE {reasons} END AS _reason FROM ({layer1})"  # noqa: S608
+    return f"SELECT {ids}, {names}, hash({names}) AS row_key, _reason FROM ({layer2})"  # noqa: S608

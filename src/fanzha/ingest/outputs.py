@@ -90,10 +90,10 @@ def count_files(
     updated: dict[int, int],
 ) -> None:
     """Fill the counts of each file's report (read = new + already present + quarantined)."""
-    read = _per_file(con, "SELECT _file, count(*) FROM norm GROUP BY _file")
-    bad = _per_file(
-        con, "SELECT _file, count(*) FROM norm WHERE _reason IS NOT NULL GROUP BY _file"
-    )
+    counted = con.execute("SELECT _file, count(*), count(_reason) FROM norm GROUP BY _file")
+    totals = {int(f): (int(n), int(b)) for f, n, b in counted.fetchall()}  # one pass over norm
+    read = {f: n for f, (n, _b) in totals.items()}
+    bad = {f: b for f, (_n, b) in totals.items()}
     duplicates = _per_file(
         con, "SELECT _file, count(*) FROM flags WHERE status = 'q' GROUP BY _file"
     )

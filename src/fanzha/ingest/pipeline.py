@@ -10,8 +10,9 @@ import datetime as dt
 import logging
 import secrets
 import shutil
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -27,12 +28,13 @@ from fanzha.ingest.quarantine import QuarantineRow
 from fanzha.ingest.readers import open_source
 from fanzha.ingest.readers.csvduck import drop_relation
 from fanzha.ingest.report import FileReport, IngestReport
+from fanzha.ingest.scan import Direct, direct_file, group_files, normalise_group
 from fanzha.ingest.sql_macros import install
 from fanzha.ingest.stage import Progress, create_norm, load_raw, normalise_raw
 from fanzha.store.event_store import EventStore
 from fanzha.store.event_writer import EventWriter
 
-__all__ = ["ingest_files", "kind_of"]
+__all__ = ["ingest_files", "ingest_with", "kind_of", "open_database"]
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,11 @@ def kind_of(name: str) -> Kind:
     return KINDS[name]
 
 
-def _connect(store: EventStore, threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def open_database(
+    store: EventStore, threads: int = 2, memory_limit: str = "8GB"
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB for one or more imports into ``store`` (see :func:`ingest_with`)."""
     spill = store.root / ".staging" / "duckdb-tmp"
     con = duckdb.connect(
         config={
@@ -54,6 +60,15 @@ def _connect(store: EventStore, threads: int, memory_limit: str) -> duckdb.DuckD
             "temp_directory": spill.as_posix(),
         }
     )
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _session(database: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A connection of its own (temporary tables, macros) to the shared ``database``."""
+    con = database.cursor()
     con.execute("SET TimeZone = 'UTC'")
     install(con)
     return con
@@ -65,22 +80,26 @@ def _stage_file(
     report: FileReport,
     index: int,
     options: dict[str, object],
-) -> tuple[list[QuarantineRow], dict[str, str]]:
-    """Read one file into ``raw<index>`` and ``norm``; return its reader rejects and headers."""
+) -> tuple[list[QuarantineRow], dict[str, str], Direct | None]:
+    """Read one file into ``raw<index>`` and, unless it is :class:`Direct`, into ``norm``.
+
+    Returns its reader rejects, its headers, and the :class:`Direct` file that is still to be
+    normalised (with its kin, by :func:`_normalise_direct`), if it is one.
+    """
     source = open_source(report.file, kind)
     report.extra_columns = source.extras
     progress = cast(Progress | None, options["progress"])
     table = f"raw{index}"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(sha256_of, report.file)
-        scratch = cast(Path, options["scratch"])
-        load_raw(con, source, table, str(options["pseudonym_key"]), progress, scratch)
-        direct = source.parquet_columns is not None and "id_number" not in source.headers
-        total = source.total_rows if direct else None
-        with watch_query(con, progress, report.file.name, total):
-            normalise_raw(con, kind, table, index, str(options["timezone"]))
-        report.sha256 = digest.result()
-    return [(r.row, r.column, r.reason, r.raw) for r in source.rejects], source.headers
+    pool = cast(ThreadPoolExecutor, options["pool"])
+    digests = cast(dict[int, Future[str]], options["digests"])
+    digests[index] = pool.submit(sha256_of, report.file)
+    scratch = cast(Path, options["scratch"])
+    load_raw(con, source, table, str(options["pseudonym_key"]), progress, scratch)
+    rejects = [(r.row, r.column, r.reason, r.raw) for r in source.rejects]
+    later = direct_file(source, index)
+    if later is None:
+        normalise_raw(con, kind, table, index, str(options["timezone"]))
+    return rejects, source.headers, later
 
 
 def ingest_files(
@@ -101,6 +120,31 @@ def ingest_files(
     ``check`` (the default) the report is checked at the end: :class:`IngestError` for an
     unreadable file, :class:`NothingValidError` when no row at all was valid.
     """
+    with open_database(store, threads, memory_limit) as database:
+        return ingest_with(
+            database,
+            kind,
+            paths,
+            store,
+            pseudonym_key=pseudonym_key,
+            timezone=timezone,
+            progress=progress,
+            check=check,
+        )
+
+
+def ingest_with(
+    database: duckdb.DuckDBPyConnection,
+    kind: str,
+    paths: Sequence[Path],
+    store: EventStore,
+    *,
+    pseudonym_key: str,
+    timezone: str = "Asia/Shanghai",
+    progress: Progress | None = None,
+    check: bool = True,
+) -> IngestReport:
+    """:func:`ingest_files` in a ``database`` from :func:`open_database` (shared by imports)."""
     spec = kind_of(kind)
     reports = [FileReport(Path(p), kind) for p in paths]
     writer = EventWriter(store)
@@ -112,7 +156,7 @@ def ingest_files(
         "timezone": timezone,
         "scratch": store.root / ".staging" / f"{batch_id}-csv",
     }
-    con = _connect(store, threads, memory_limit)
+    con = _session(database)
     try:
         create_norm(con, spec)
         rejects, headers = _stage_all(con, spec, reports, options)
@@ -140,12 +184,36 @@ def _stage_all(
 ) -> tuple[dict[int, list[QuarantineRow]], dict[int, dict[str, str]]]:
     rejects: dict[int, list[QuarantineRow]] = {}
     headers: dict[int, dict[str, str]] = {}
-    for index, report in enumerate(reports):
-        try:
-            rejects[index], headers[index] = _stage_file(con, spec, report, index, options)
-        except IngestError as exc:
-            log.warning("cannot ingest %s: %s", report.file.name, exc)
-            report.error = exc
-            con.execute("DELETE FROM norm WHERE _file = $i", {"i": index})
-            drop_relation(con, f"raw{index}")
+    direct: list[Direct] = []
+    digests: dict[int, Future[str]] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        options |= {"pool": pool, "digests": digests}
+        for index, report in enumerate(reports):
+            try:
+                rejects[index], headers[index], later = _stage_file(
+                    con, spec, report, index, options
+                )
+            except IngestError as exc:
+                log.warning("cannot ingest %s: %s", report.file.name, exc)
+                report.error = exc
+                con.execute("DELETE FROM norm WHERE _file = $i", {"i": index})
+                drop_relation(con, f"raw{index}")
+                continue
+            if later is not None:
+                direct.append(later)
+        _normalise_direct(con, spec, direct, options)
+        for index, digest in digests.items():
+            if reports[index].error is None:
+                reports[index].sha256 = digest.result()
     return rejects, headers
+
+
+def _normalise_direct(
+    con: duckdb.DuckDBPyConnection, spec: Kind, direct: list[Direct], options: dict[str, object]
+) -> None:
+    """Normalise the direct Parquet files, one statement per group of alike files."""
+    progress = cast(Progress | None, options["progress"])
+    for group in group_files(direct):
+        total = sum(f.rows for f in group)
+        with watch_query(con, progress, group[-1].path.name, total):
+            normalise_group(con, spec, group, str(options["timezone"]))

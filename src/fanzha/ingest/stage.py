@@ -1,7 +1,11 @@
 """Staging: stream one file into a DuckDB raw table, then normalise it into the ``norm`` table.
 
-ID numbers are pseudonymised while the batches stream (the raw table only ever holds the
-masked form), so no raw ID reaches DuckDB, the store or a quarantine file.
+ID numbers are checked and masked while the batches stream, and pseudonymised by the
+statement that fills the raw table (:func:`~fanzha.ingest.idnumbers.pseudonym_sql`, the same
+HMAC as :func:`fanzha.core.idcard.pseudonymise`): the raw number passes through that statement
+only, and the raw table holds the masked form and the pseudonym (a CSV file read by DuckDB's
+reader is loaded first and that table replaced at once), so no raw ID reaches the store or a
+quarantine file.
 """
 
 from __future__ import annotations
@@ -15,16 +19,20 @@ import pyarrow as pa
 
 from fanzha.core.schemas import STORED_COLUMNS, Kind
 from fanzha.errors import IngestError
-from fanzha.ingest.idnumbers import pseudonymise_column
+from fanzha.ingest.idnumbers import id_columns, pseudonym_params, pseudonym_sql, pseudonymise_column
 from fanzha.ingest.normalise import build_query, render
 from fanzha.ingest.progress import Progress, watch_query
 from fanzha.ingest.readers import ROW, Source
 from fanzha.ingest.readers.csvduck import drop_relation, load_csv
 
-__all__ = ["Progress", "create_norm", "load_raw", "normalise_raw"]
+__all__ = ["FILE", "Progress", "create_norm", "load_raw", "normalise_raw", "normalise_table"]
+
+FILE = "_file"
 
 
 def _with_ids(batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
+    """Mask the ID numbers of ``batch`` and add ``__id_hash`` (pseudonyms, hashed in Python)
+    and ``__id_error`` (used by :mod:`fanzha.stream.intake`; files use :func:`_hashed`)."""
     if "id_number" not in batch.schema.names:
         return batch
     pseudonyms, errors, masked = pseudonymise_column(batch.column("id_number"), key)
@@ -34,13 +42,35 @@ def _with_ids(batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
     return batch.append_column("__id_error", errors)
 
 
-def _stream(source: Source, key: str, progress: Progress | None) -> Iterator[pa.RecordBatch]:
+def _with_id_keys(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """As :func:`_with_ids`, but ``__id_hash`` holds the valid numbers: see :func:`_hashed`."""
+    if "id_number" not in batch.schema.names:
+        return batch
+    valid, errors, masked = id_columns(batch.column("id_number"))
+    index = batch.schema.get_field_index("id_number")
+    batch = batch.set_column(index, "id_number", masked)
+    batch = batch.append_column("__id_hash", valid)
+    return batch.append_column("__id_error", errors)
+
+
+def _hashed(view: str, names: list[str], key: str) -> tuple[str, dict[str, object]]:
+    """SELECT over ``view`` that replaces the valid ID numbers in ``__id_hash`` by pseudonyms.
+
+    The numbers pass through DuckDB's pipeline only; the table it fills holds pseudonyms.
+    """
+    if "__id_hash" not in names:
+        return f"SELECT * FROM {view}", {}  # noqa: S608
+    pseudonym = pseudonym_sql("__id_hash")
+    return f"SELECT * REPLACE ({pseudonym} AS __id_hash) FROM {view}", pseudonym_params(key)  # noqa: S608
+
+
+def _stream(source: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
     done = 0
     for batch in source.batches:
         done += batch.num_rows
         if progress is not None:
             progress(source.path.name, done, source.total_rows)
-        yield _with_ids(batch, key)
+        yield _with_id_keys(batch)
 
 
 def load_raw(
@@ -68,15 +98,16 @@ def load_raw(
             if "id_number" in source.headers:
                 _pseudonymise_table(con, table, pseudonym_key)
             return
-    stream = _stream(source, pseudonym_key, progress)
+    stream = _stream(source, progress)
     first = next(stream, None)
     if first is None:
         raise IngestError("file holds no data", file=source.path.name)
     reader = pa.RecordBatchReader.from_batches(first.schema, _chain(first, stream))
     view = f"{table}_arrow"
     con.register(view, reader)
+    select, params = _hashed(view, first.schema.names, pseudonym_key)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}", params)
     except duckdb.Error as exc:
         raise IngestError(f"cannot load rows: {exc}", file=source.path.name) from exc
     finally:
@@ -86,12 +117,14 @@ def load_raw(
 def _pseudonymise_table(con: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
     """Replace the ID numbers of a loaded table by masks, adding pseudonyms and errors."""
     loaded = con.sql(f"SELECT * FROM {table}").to_arrow_table()  # noqa: S608
-    batches = [_with_ids(b, key) for b in loaded.to_batches()]
+    batches = [_with_id_keys(b) for b in loaded.to_batches()]
+    ids = pa.Table.from_batches(batches) if batches else _with_ids_empty(loaded)
     view = f"{table}_ids"
-    con.register(view, pa.Table.from_batches(batches) if batches else _with_ids_empty(loaded))
+    con.register(view, ids)
     drop_relation(con, table)
+    select, params = _hashed(view, ids.schema.names, key)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}", params)
     finally:
         con.unregister(view)
 
@@ -133,8 +166,24 @@ def normalise_raw(
     con: duckdb.DuckDBPyConnection, kind: Kind, table: str, file_index: int, timezone: str
 ) -> None:
     """Append the normalised rows of raw ``table`` to ``norm`` as file number ``file_index``."""
+    sql, params = _norm_sql(con, kind, table, timezone, ROW)
+    params["file_index"] = file_index
+    con.execute(f"INSERT INTO norm SELECT $file_index, * FROM ({sql})", params)  # noqa: S608
+
+
+def normalise_table(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, timezone: str) -> None:
+    """Append the normalised rows of ``table`` (raw columns plus ``_file``) to ``norm``."""
+    sql, params = _norm_sql(con, kind, table, timezone, f"{FILE}, {ROW}")
+    con.execute(f"INSERT INTO norm {sql}", params)
+
+
+def _norm_sql(
+    con: duckdb.DuckDBPyConnection, kind: Kind, table: str, timezone: str, ids: str
+) -> tuple[str, dict[str, object]]:
     types = {
-        name: typ for name, typ, *_ in con.execute(f"DESCRIBE {table}").fetchall() if name != ROW
+        name: typ
+        for name, typ, *_ in con.execute(f"DESCRIBE {table}").fetchall()
+        if name not in (ROW, FILE)
     }
 
     def distinct(column: str) -> list[str]:
@@ -145,7 +194,6 @@ def normalise_raw(
         return [str(r[0]) for r in rows]
 
     query = build_query(kind, types, timezone, distinct)
-    sql = render(query, table)
+    sql = render(query, table, ids)
     used = set(re.findall(r"\$(\w+)", sql))
-    params = {k: v for k, v in query.params.items() if k in used} | {"file_index": file_index}
-    con.execute(f"INSERT INTO norm SELECT $file_index, * FROM ({sql})", params)  # noqa: S608
+    return sql, {k: v for k, v in query.params.items() if k in used}

@@ -42,12 +42,21 @@ def open_binary(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+def _idle(decoder: codecs.IncrementalDecoder) -> bool:
+    """Whether ``decoder`` holds no partial character (so ASCII bytes need no decoding)."""
+    try:
+        return not decoder.getstate()[0]
+    except (AttributeError, NotImplementedError):
+        return False
+
+
 def _decodes(path: Path, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
         with open_binary(path) as stream:
             while chunk := stream.read(_CHUNK):
-                decoder.decode(chunk)
+                if not (chunk.isascii() and _idle(decoder)):  # ASCII decodes as itself
+                    decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
