@@ -8,7 +8,10 @@ for each desk capacity of ``--capacities``. ``--number-model`` runs the fraud-nu
 each city before detection (cities cached apart), ``--text-model`` and ``--rules`` replace
 the keyword scorer and the packaged rules. Each capacity is replayed three times: places
 first-come (``one_to_one.reallocate`` off), re-allocated (on), and re-allocated with simulated
-outcomes of the SMS and robot calls (``--outcome-seed``; docs/tiers.md), which escalate as live;
+outcomes of the SMS and robot calls (``--outcome-seed``; docs/tiers.md), which escalate as live:
+once with the escalation policy before rules ``2026.12-3`` (``outcomes_before``: every
+unconfirmed call to an officer at once) and once per ``--gates`` value with the packaged
+policy (a repeated call, then an officer only at or above that victim score; ``outcomes_gate_X``).
 ``--start-after`` is when an officer is taken to start on a listed place (default 30 minutes).
 Prints a JSON summary, with the load average.
 """
@@ -20,6 +23,7 @@ import datetime as dt
 import json
 import os
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +45,20 @@ from fanzha.ingest import ingest_directory
 from fanzha.settings import Settings
 from fanzha.sim import SimConfig, simulate
 from fanzha.store.event_store import EventStore
-from fanzha.workflow.tier.rules import TierRules, load_tier_rules
+from fanzha.workflow.tier.rules import (
+    EscalationRule,
+    TierRules,
+    escalate_at_once,
+    load_tier_rules,
+)
 
 #: What detection runs with; set once by ``main`` from the command line.
 SCORER: TextScorer = KeywordScorer()
 RULES_FILE: Path | None = None  # None: the packaged rules
 OUTCOME_SEED = 0
 START_AFTER = dt.timedelta(minutes=30)  # an officer starts on a listed place (it is locked)
+GATES: list[float] = []  # officer gates (escalation.min_victim_score_to_officer); [] packaged
+POLICY: dict[str, Any] = {}  # other [escalation] settings of the gate runs (--escalation)
 SUMMARY = (
     "desk_per_day_per_100k",
     "desk_listed_per_day_per_100k",
@@ -124,12 +135,7 @@ def test(root: Path, model: VictimRiskModel, capacities: list[int]) -> dict[str,
     engaged = engaged_from_truth(result.warnings, truth, resident_of)
     for capacity in capacities:
         runs: dict[str, Any] = {}
-        for name, realloc, sim in (
-            ("first_come", False, None),
-            ("reallocate", True, None),
-            ("reallocate_outcomes", True, ContactSim(seed=OUTCOME_SEED)),
-        ):
-            tiered = with_realloc(rules, realloc)
+        for name, tiered, sim in variants(rules):
             tracks = replay(
                 result.warnings,
                 ck,
@@ -149,6 +155,33 @@ def test(root: Path, model: VictimRiskModel, capacities: list[int]) -> dict[str,
             }
         out[f"capacity_{capacity}"] = runs
     return out
+
+
+def variants(rules: TierRules) -> list[tuple[str, TierRules, ContactSim | None]]:
+    """The replays of one capacity: places first-come, re-allocated, and with simulated
+    outcomes under the escalation policy before 2026.12-3 and under each gate of ``GATES``."""
+    sim = ContactSim(seed=OUTCOME_SEED)
+    out: list[tuple[str, TierRules, ContactSim | None]] = [
+        ("first_come", with_realloc(rules, False), None),
+        ("reallocate", with_realloc(rules, True), None),
+        ("outcomes_before", escalate_at_once(with_realloc(rules, True)), sim),
+    ]
+    for gate in GATES:
+        update = {**POLICY, "min_victim_score_to_officer": gate}
+        policy = EscalationRule(**{**rules.escalation.model_dump(), **update})
+        out.append((f"outcomes_gate_{gate:g}", with_escalation(rules, policy), sim))
+    return out
+
+
+def policy_setting(text: str) -> tuple[str, Any]:
+    """``key=value`` of ``--escalation`` (the value in TOML: ``true``, ``20``, ``["a"]``)."""
+    key, _, value = text.partition("=")
+    return key.strip(), tomllib.loads(f"v = {value}")["v"]
+
+
+def with_escalation(rules: TierRules, escalation: EscalationRule) -> TierRules:
+    """The rules with another escalation policy."""
+    return rules.model_copy(update={"escalation": escalation})
 
 
 def with_realloc(rules: TierRules, on: bool) -> TierRules:
@@ -178,13 +211,29 @@ def main() -> None:
     parser.add_argument("--rules", type=Path, default=None, help="rule file; default packaged")
     parser.add_argument("--outcome-seed", type=int, default=0, help="simulated contact outcomes")
     parser.add_argument(
+        "--gates",
+        type=float,
+        nargs="+",
+        default=None,
+        help="victim-score gates for escalation to an officer to replay; default the packaged",
+    )
+    parser.add_argument(
+        "--escalation",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="[escalation] settings of the gate runs, TOML values (retry_after_minutes=20)",
+    )
+    parser.add_argument(
         "--start-after",
         type=int,
         default=30,
         help="minutes after listing at which an officer starts (the place can no longer move)",
     )
     args = parser.parse_args()
-    global SCORER, RULES_FILE, OUTCOME_SEED, START_AFTER
+    global SCORER, RULES_FILE, OUTCOME_SEED, START_AFTER, GATES, POLICY
+    GATES = list(args.gates or [load_tier_rules(None).escalation.min_victim_score_to_officer])
+    POLICY = dict(policy_setting(text) for text in args.escalation)
     START_AFTER = dt.timedelta(minutes=args.start_after)
     SCORER = load_text_scorer(args.text_model)
     RULES_FILE = args.rules
@@ -208,6 +257,8 @@ def main() -> None:
         "rules": load_rules(RULES_FILE).full_version,
         "tier_rules": load_tier_rules(None).full_version,
         "outcome_seed": OUTCOME_SEED,
+        "gates": GATES,
+        "escalation": POLICY,
         "start_after_minutes": args.start_after,
         "load": os.getloadavg(),
     }

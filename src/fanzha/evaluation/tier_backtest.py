@@ -8,9 +8,11 @@ watch. The replay assumes an officer starts on a listed one-to-one warning ``sta
 (30 minutes, the 高 sign-for SLA) after it was listed: from then on its place is locked.
 
 With a :class:`ContactSim` the automated contacts get simulated outcomes
-(:mod:`fanzha.evaluation.tier_outcomes`) and are escalated by
-:func:`~fanzha.workflow.tier.engine.escalate`, as ``fanzha notify run`` does live: an SMS to
-an automated warning, a robot call to an assisted one, one per channel and warning.
+(:mod:`fanzha.evaluation.tier_outcomes`) and go through
+:func:`~fanzha.workflow.tier.engine.after_contact`, the policy ``fanzha notify run`` applies
+live: an SMS to an automated warning, a robot call to an assisted one, one per channel and
+warning, plus the repeated calls (``escalation.retry_calls``) and the fallback SMS of a
+warning held below the officer gate that the rules give.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ import pandas as pd
 from fanzha.detection.pipeline import DetectedWarning
 from fanzha.evaluation.metrics import WarningFact
 from fanzha.evaluation.tier_outcomes import CHANNEL_OF_TIER, ContactSim, Engaged, Outcome
-from fanzha.workflow.tier.engine import DeskBudget, Place, TierInput, decide, escalate, give_place
+from fanzha.workflow.tier.engine import (
+    Contact,
+    ContactDecision,
+    DeskBudget,
+    Place,
+    TierInput,
+    after_contact,
+    decide,
+    give_place,
+)
 from fanzha.workflow.tier.rules import Tier, TierRules
 
 START_AFTER = dt.timedelta(minutes=30)
@@ -46,6 +57,10 @@ class Track:
     listed_at: dt.datetime | None = None  # current one-to-one place, since
     contacted_at: dt.datetime | None = None  # delivered SMS, confirmed call or officer start
     channels: set[str] = field(default_factory=set)  # contacts made (sms, voice)
+    calls: int = 0  # robot calls made (first and repeated)
+    level: int = 0  # the latest checkpoint's level
+    held: bool = False  # an unconfirmed contact was held below the officer gate
+    held_ever: bool = False
 
 
 @dataclass
@@ -59,8 +74,13 @@ class Replay:
     sim: ContactSim | None
     engaged: Engaged | None
     tracks: list[Track]
-    pending: list[tuple[dt.datetime, int, str, Outcome]] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
+    seq: int = 0  # tie-break of pending entries
+
+
+#: (due, sequence, warning index, channel, attempt, outcome; None: a repeated call is due)
+Pending = tuple[dt.datetime, int, int, str, int, Outcome | None]
 
 
 def replay(
@@ -111,13 +131,16 @@ def tiered_facts(detected: list[DetectedWarning], tracks: list[Track]) -> list[W
 
 
 def replay_counts(tracks: list[Track]) -> dict[str, int]:
-    """How many warnings were displaced, escalated to one-to-one, contacted per channel."""
+    """How many warnings were displaced, escalated to one-to-one, held below the officer gate
+    (and of those listed later by a new signal), SMS sent and robot calls made."""
     channels = Counter(c for t in tracks for c in t.channels)
     return {
         "displaced": sum(t.displaced > 0 for t in tracks),
         "escalated_to_one_to_one": sum(t.escalated for t in tracks),
+        "held": sum(t.held_ever for t in tracks),
+        "held_then_one_to_one": sum(t.held_ever and t.tier == "one_to_one" for t in tracks),
         "sms": channels["sms"],
-        "robot_calls": channels["voice"],
+        "robot_calls": sum(t.calls for t in tracks),
     }
 
 
@@ -134,11 +157,14 @@ def _step(run: Replay, row: dict[Any, Any]) -> None:
         int(row["level"]),
         frozenset(row["kinds"]),
         score,
+        held=track.held,
     )
     run.budget.lock_after(run.start_after)
     decision = decide(item, run.rules, run.budget, track.tier)
+    if track.held and decision.tier == "one_to_one":
+        track.held = False
     _set_tier(run, index, decision.tier, as_of)
-    track.reasons, track.victim_score = decision.reasons, score
+    track.reasons, track.victim_score, track.level = decision.reasons, score, item.level
     if decision.displaced is not None:
         _displace(run, decision.displaced, item)
 
@@ -165,39 +191,79 @@ def _displace(run: Replay, place: Place, by: TierInput) -> None:
     _set_tier(run, index, tier, by.as_of)
 
 
-def _queue_contact(run: Replay, index: int, at: dt.datetime) -> None:
+def _queue_contact(
+    run: Replay, index: int, at: dt.datetime, channel: str | None = None, attempt: int = 1
+) -> None:
+    """Make the contact of the warning's tier (or ``channel``) unless made; its outcome is
+    pending. A repeated call (``attempt`` > 1) is made whatever the earlier calls."""
     track = run.tracks[index]
-    channel = CHANNEL_OF_TIER.get(str(track.tier))
-    if run.sim is None or run.engaged is None or channel is None or channel in track.channels:
+    channel = channel or CHANNEL_OF_TIER.get(str(track.tier))
+    if run.sim is None or run.engaged is None or channel is None:
+        return
+    if attempt == 1 and channel in track.channels:
         return
     track.channels.add(channel)
-    outcome = run.sim.outcome(str(index), channel, run.engaged(index, at))
-    heapq.heappush(run.pending, (at + outcome.delay, index, channel, outcome))
+    track.calls += channel == "voice"
+    outcome = run.sim.outcome(str(index), channel, run.engaged(index, at), attempt)
+    _push(run, at + outcome.delay, index, channel, attempt, outcome)
+
+
+def _push(
+    run: Replay, at: dt.datetime, index: int, channel: str, attempt: int, outcome: Outcome | None
+) -> None:
+    run.seq += 1
+    heapq.heappush(run.pending, (at, run.seq, index, channel, attempt, outcome))
 
 
 def _drain(run: Replay, until: dt.datetime | None) -> None:
-    """Apply the contact outcomes due by ``until`` (None: all), in time order."""
+    """Apply the contact outcomes (and repeated calls) due by ``until`` (None: all)."""
     while run.pending and (until is None or run.pending[0][0] <= until):
-        at, index, channel, outcome = heapq.heappop(run.pending)
-        _apply(run, index, channel, outcome, at)
+        at, _, index, channel, attempt, outcome = heapq.heappop(run.pending)
+        if outcome is None:
+            if run.tracks[index].tier == "assisted":  # still waiting for its second call
+                _queue_contact(run, index, at, channel, attempt)
+            continue
+        _apply(run, index, channel, attempt, outcome, at)
 
 
-def _apply(run: Replay, index: int, channel: str, outcome: Outcome, at: dt.datetime) -> None:
+def _apply(
+    run: Replay, index: int, channel: str, attempt: int, outcome: Outcome, at: dt.datetime
+) -> None:
     track = run.tracks[index]
     run.outcomes[f"{channel}:{outcome.status}"] += 1
-    if outcome.event is None:
-        track.contacted_at = min(track.contacted_at or at, at)
-        return
     assert track.tier is not None
-    new, why = escalate(track.tier, outcome.event, run.rules)
-    if why is None:
-        return
-    if new == "one_to_one":
-        track.escalated = True
-        station = run.detected[index].station
-        run.budget.hold(station, Place(str(index), track.victim_score, at, locked_at=at))
-    track.reasons = [*(track.reasons or []), why]
-    _set_tier(run, index, new, at)
+    contact = Contact(
+        channel,
+        outcome.event,
+        attempt,
+        track.tier,
+        track.victim_score,
+        track.level,
+        "sms" in track.channels,
+    )
+    decision = after_contact(contact, run.rules)
+    if decision.action == "reached":
+        track.contacted_at = min(track.contacted_at or at, at)
+    elif decision.action != "none":
+        track.reasons = [*(track.reasons or []), *decision.reasons]
+        _act(run, index, decision, at)
+
+
+def _act(run: Replay, index: int, decision: ContactDecision, at: dt.datetime) -> None:
+    """Carry out an escalation, a repeated call or a hold below the officer gate."""
+    track = run.tracks[index]
+    if decision.action == "retry" and decision.retry_after is not None:
+        _push(run, at + decision.retry_after, index, "voice", track.calls + 1, None)
+    elif decision.action == "hold":
+        track.held = track.held_ever = True
+        if decision.sms_fallback:
+            _queue_contact(run, index, at, "sms")
+    elif decision.action == "escalate":
+        if decision.tier == "one_to_one":
+            track.escalated = True
+            station = run.detected[index].station
+            run.budget.hold(station, Place(str(index), track.victim_score, at, locked_at=at))
+        _set_tier(run, index, decision.tier, at)
 
 
 def _officer_start(track: Track, start_after: dt.timedelta) -> None:

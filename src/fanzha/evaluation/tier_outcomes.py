@@ -17,6 +17,9 @@ Default probabilities (assumptions, not measurements; docs/tiers.md):
 | robot call | engaged | confirmed 40 %, answered 20 %, no answer 30 %, refused 10 % |
 
 The outcome is final 5 minutes after an SMS is sent and 15 minutes after a call is queued.
+A repeated robot call (the tier rules' ``escalation.retry_calls``) is drawn again from the same
+table, independently of the first call: an assumption (an engaged resident who did not
+answer may well not answer again), which favours the retry.
 """
 
 from __future__ import annotations
@@ -75,11 +78,16 @@ class ContactSim:
         }
     )
 
-    def outcome(self, key: str, channel: str, engaged: bool) -> Outcome:
-        """The drawn outcome of warning ``key``'s contact on ``channel`` (``sms``/``voice``)."""
+    def outcome(self, key: str, channel: str, engaged: bool, attempt: int = 1) -> Outcome:
+        """The drawn outcome of warning ``key``'s contact on ``channel`` (``sms``/``voice``).
+
+        A repeated call (``attempt`` 2, ...) is drawn anew from the same table (assumed
+        independent of the first), so the first attempt's draws do not change.
+        """
         voice = self.voice_engaged if engaged else self.voice_cold
         table = self.sms if channel == "sms" else voice
-        draw = random.Random(f"{self.seed}:{key}:{channel}").random()
+        tail = "" if attempt == 1 else f":{attempt}"
+        draw = random.Random(f"{self.seed}:{key}:{channel}{tail}").random()
         status = _pick(table, draw)
         return Outcome(status, EVENT_OF_STATUS[status], self.delays[channel])
 

@@ -11,7 +11,7 @@ from fanzha.detection.pipeline import DetectedWarning
 from fanzha.evaluation.metrics import evaluate
 from fanzha.evaluation.tier_backtest import replay, replay_counts, tiered_facts
 from fanzha.evaluation.tier_outcomes import ContactSim, engaged_from_truth
-from fanzha.workflow.tier.rules import TierRules, load_tier_rules
+from fanzha.workflow.tier.rules import TierRules, escalate_at_once, load_tier_rules
 from tests.unit.evaluation.test_metrics import ALICE, BOB, RESIDENT, h, target, truth
 
 RULES = load_tier_rules(None)
@@ -27,10 +27,13 @@ EVERYONE = ContactSim(
 )
 
 
-def rules(realloc: bool) -> TierRules:
-    return RULES.model_copy(
+def rules(realloc: bool, policy: bool = False) -> TierRules:
+    """The packaged rules with re-allocation on/off; without ``policy`` the escalation policy
+    before 2026.12-3 (every unconfirmed contact moves up at once)."""
+    out = RULES.model_copy(
         update={"one_to_one": RULES.one_to_one.model_copy(update={"reallocate": realloc})}
     )
+    return out if policy else escalate_at_once(out)
 
 
 def detected(resident: str, hours: float) -> DetectedWarning:
@@ -86,6 +89,8 @@ def test_backtest_unconfirmed_contacts_escalate_to_the_desk() -> None:
     assert replay_counts(tracks) == {
         "displaced": 0,
         "escalated_to_one_to_one": 2,
+        "held": 0,
+        "held_then_one_to_one": 0,
         "sms": 1,
         "robot_calls": 2,
     }
@@ -141,3 +146,72 @@ def test_backtest_engagement_comes_from_ground_truth() -> None:
     engaged = engaged_from_truth([detected("PA", 0), detected("PB", 0)], t, RESIDENT)
     assert not engaged(0, h(1)) and engaged(0, h(3))  # engaged from the first contact on
     assert not engaged(1, h(3))  # a cold contact is not engaged
+
+
+def with_gate(gate: float, **more: object) -> TierRules:
+    update = {"min_victim_score_to_officer": gate, **more}
+    policy = RULES.escalation.model_copy(update=update)
+    return rules(True, policy=True).model_copy(update={"escalation": policy})
+
+
+def test_backtest_policy_calls_again_and_sends_only_likely_victims_to_an_officer() -> None:
+    warnings = [detected("PA", 0), detected("PB", 0)]
+    ck = checkpoints((0, 0, 0.4), (1, 0, 0.2))  # both assisted; A above the gate 0.3
+    tracks = replay(warnings, ck, with_gate(0.3), 3, sim=NOBODY, engaged=never)
+    a, b = tracks
+    assert a.tier == "one_to_one" and a.escalated and a.calls == 2
+    assert b.tier == "assisted" and not b.escalated and b.calls == 2 and b.held
+    assert "sms" in b.channels  # the fallback SMS (not delivered: changes nothing)
+    codes = [r["code"] for r in b.reasons or []]
+    assert codes[-3:] == ["retry", "held_score", "sms_fallback"]
+    assert replay_counts(tracks) == {
+        "displaced": 0,
+        "escalated_to_one_to_one": 1,
+        "held": 1,
+        "held_then_one_to_one": 0,
+        "sms": 1,
+        "robot_calls": 4,
+    }
+    low = replay(warnings, ck, with_gate(0.1), 3, sim=NOBODY, engaged=never)
+    assert all(t.tier == "one_to_one" for t in low)  # a gate below both: both to an officer
+
+
+def test_backtest_a_repeated_call_that_gets_through_reaches_the_resident() -> None:
+    second = ContactSim(voice_cold=(("no_answer", 0.5), ("confirmed", 0.5)))
+    warnings = [detected(f"P{i}", 0) for i in range(40)]
+    ck = checkpoints(*[(i, 0, 0.2) for i in range(40)])
+    tracks = replay(warnings, ck, with_gate(0.3), 100, sim=second, engaged=never)
+    retried = [t for t in tracks if t.calls == 2]
+    assert retried and all(t.tier == "assisted" for t in tracks)
+    late = h(0) + dt.timedelta(minutes=15 + 60 + 15)
+    assert any(t.contacted_at == late for t in retried)  # confirmed on the second call
+    assert all(t.held for t in retried if t.contacted_at is None)
+
+
+def test_backtest_a_new_signal_after_a_hold_makes_a_candidate() -> None:
+    warnings = [detected("PA", 0)]
+    ck = checkpoints((0, 0, 0.2), (0, 3, 0.25))  # held after ~1.5 h, then a new signal at 3 h
+    (track,) = replay(
+        warnings, ck, with_gate(0.3, new_signal_after_held=True), 3, sim=NOBODY, engaged=never
+    )
+    assert track.tier == "one_to_one" and not track.escalated and track.held_ever
+    assert (track.reasons or [])[0]["code"] == "new_signal_after_held"
+    assert replay_counts([track])["held_then_one_to_one"] == 1
+    (off,) = replay(warnings, ck, with_gate(0.3), 3, sim=NOBODY, engaged=never)
+    assert off.tier == "assisted" and off.held  # packaged: the new signal does not list it
+
+
+def test_backtest_a_likely_victim_goes_to_an_officer_without_a_second_call() -> None:
+    warnings = [detected("PA", 0), detected("PB", 0)]
+    ck = checkpoints((0, 0, 0.9), (1, 0, 0.8))  # A takes the one place, B is desk-full assisted
+    a, b = replay(warnings, ck, with_gate(0.4), 1, sim=NOBODY, engaged=never)
+    assert a.tier == "one_to_one" and not a.escalated
+    assert b.tier == "one_to_one" and b.escalated and b.calls == 1
+
+
+def test_backtest_retry_draws_leave_the_first_calls_unchanged() -> None:
+    sim = ContactSim(seed=5)
+    first = [sim.outcome(str(i), "voice", False) for i in range(50)]
+    assert first == [sim.outcome(str(i), "voice", False, 1) for i in range(50)]
+    again = [sim.outcome(str(i), "voice", False, 2) for i in range(50)]
+    assert again != first

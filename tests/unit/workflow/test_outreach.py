@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.notify.channel import FINAL_STATUSES
@@ -28,10 +28,11 @@ from fanzha.workflow.tier.outreach import (
     apply_outcomes,
     run_outreach,
 )
-from fanzha.workflow.tier.rules import load_tier_rules
+from fanzha.workflow.tier.rules import TierRules, escalate_at_once, load_tier_rules
 from fanzha.workflow.warning.models import EarlyWarning
 
 RULES = load_tier_rules(None)
+AT_ONCE = escalate_at_once(RULES)  # the policy before 2026.12-3: every unconfirmed call moves up
 T0 = dt.datetime(2026, 11, 1, 9, 0)
 # resident → (tier, phone); the robot's outcome follows the last digit (0-5 confirmed,
 # 6 answered, 7 refused, 8-9 no answer); the gateway fails the numbers in UNDELIVERABLE
@@ -86,11 +87,13 @@ def _store(factory: sessionmaker[Session]) -> None:
             )
 
 
-def _run(factory: sessionmaker[Session], dispatcher: Dispatcher) -> object:
+def _run(
+    factory: sessionmaker[Session], dispatcher: Dispatcher, rules: TierRules = AT_ONCE
+) -> object:
     return run_outreach(
         factory,
         lambda: dispatcher.run(until_idle=True, receipt_wait=5),
-        RULES,
+        rules,
         OutreachChannels(),
         dt.datetime.utcnow,
     )
@@ -141,7 +144,7 @@ def test_outreach_contacts_by_tier_and_escalates_the_unreached_once(
     assert not again.queued and not again.outcomes  # type: ignore[attr-defined]
     assert gateway.state.duplicates == 0 and robot.state.duplicates == 0
     with transaction(factory) as session:
-        assert not apply_outcomes(session, RULES, dt.datetime.utcnow()).outcomes
+        assert not apply_outcomes(session, AT_ONCE, dt.datetime.utcnow()).outcomes
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(OutboxRow)) == 5
 
@@ -156,7 +159,7 @@ def test_outreach_leaves_closed_warnings_and_off_channels_alone(
     report = run_outreach(
         factory,
         lambda: dispatcher.run(until_idle=True, receipt_wait=5),
-        RULES,
+        AT_ONCE,
         OutreachChannels(voice=None),
         dt.datetime.utcnow,
     )
@@ -164,3 +167,109 @@ def test_outreach_leaves_closed_warnings_and_off_channels_alone(
     gateway, robot = dispatcher.servers  # type: ignore[attr-defined]
     assert set(gateway.state.handsets) == {"13700000006"} and not robot.state.calls
     assert _tiers(factory)["PB"] == "assisted"  # escalated; no call channel to go further
+
+
+# resident → (phone, victim score, level) of assisted warnings for the escalation policy
+POLICY = {
+    "QD": (13700000008, 0.40, 2),  # no answer twice, likely victim → officer
+    "QG": (13700000009, 0.15, 2),  # no answer twice, below the gate → held, fallback SMS
+    "QH": (13700000016, 0.15, 2),  # answered, not confirmed: no retry, held, fallback SMS
+    "QN": (13700000018, None, 3),  # no victim model, 高: no answer twice → officer
+}
+
+
+def _store_policy(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as session:
+        for resident, (phone, score, level) in POLICY.items():
+            session.add(
+                EarlyWarning(
+                    resident_id=resident,
+                    station="S1",
+                    phone=phone,
+                    fraud_type="impersonation",
+                    episode_start=T0,
+                    warned_at=T0,
+                    last_signal_at=T0,
+                    level=level,
+                    score=2.0,
+                    reasons=[{"kind": "indicator_call", "time": T0.isoformat(sep=" ")}],
+                    rules_version="r",
+                    tier="assisted",
+                    tier_at=T0,
+                    tier_as_of=T0,
+                    victim_score=score,
+                )
+            )
+
+
+def _audits(factory: sessionmaker[Session], action: str) -> Counter[str]:
+    with factory() as s:
+        rows = s.execute(
+            select(EarlyWarning.resident_id)
+            .join(AuditRecord, AuditRecord.object_id == func.cast(EarlyWarning.id, String))
+            .where(AuditRecord.action == action)
+        )
+        return Counter(r for (r,) in rows)
+
+
+def _hour_passes(factory: sessionmaker[Session]) -> None:
+    """The repeated calls come due (as if ``retry_after_minutes`` had passed)."""
+    with transaction(factory) as session:
+        for row in session.scalars(
+            select(ContactOutcome).where(ContactOutcome.retry_at.is_not(None))
+        ):
+            row.retry_at = (row.retry_at or T0) - dt.timedelta(minutes=61)
+
+
+def test_outreach_policy_calls_again_then_sends_only_likely_victims_to_an_officer(
+    factory: sessionmaker[Session], dispatcher: Dispatcher
+) -> None:
+    assert RULES.escalation.retry_calls == 1 and RULES.escalation.retry_after_minutes == 60
+    rules = RULES.model_copy(
+        update={
+            "escalation": RULES.escalation.model_copy(update={"min_victim_score_to_officer": 0.3})
+        }
+    )
+    _store_policy(factory)
+    gateway, robot = dispatcher.servers  # type: ignore[attr-defined]
+    first = _run(factory, dispatcher, rules)
+    assert first.queued == Counter({"voice": 4, "sms": 1})  # type: ignore[attr-defined]
+    assert first.decisions["retry"] == 3  # type: ignore[attr-defined]
+    assert len(robot.state.calls) == 4 and set(gateway.state.handsets) == {"13700000016"}
+    assert set(_tiers(factory).values()) == {"assisted"}  # nobody to an officer yet
+    assert _audits(factory, "tier_retry") == Counter({"QD": 1, "QG": 1, "QN": 1})
+    assert _audits(factory, "tier_hold") == Counter({"QH": 1})
+
+    early = _run(factory, dispatcher, rules)  # within the hour: the repeated calls are not due
+    assert not early.queued and len(robot.state.calls) == 4  # type: ignore[attr-defined]
+
+    _hour_passes(factory)
+    second = _run(factory, dispatcher, rules)
+    assert second.queued == Counter({"voice": 3, "sms": 1})  # type: ignore[attr-defined]
+    assert len(robot.state.calls) == 7
+    assert gateway.state.handsets == {"13700000016": 1, "13700000009": 1}  # fallback SMS
+    assert _tiers(factory) == {
+        "QD": "one_to_one",
+        "QG": "assisted",
+        "QH": "assisted",
+        "QN": "one_to_one",
+    }
+    assert _audits(factory, "tier_escalate") == Counter({"QD": 1, "QN": 1})
+    assert _audits(factory, "tier_hold") == Counter({"QH": 1, "QG": 1})
+    with factory() as s:
+        by = {w.resident_id: w for w in s.scalars(select(EarlyWarning))}
+        codes = {k: [r["code"] for r in w.tier_reasons or []] for k, w in by.items()}
+        assert codes["QD"][-3:] == ["retry", "escalated", "officer_score"]
+        assert codes["QN"][-1] == "officer_level"
+        assert codes["QG"][-3:] == ["retry", "held_score", "sms_fallback"]
+        assert "低于转警员门槛 30%" in (by["QG"].tier_reasons or [])[-2]["zh"]
+        assert "below officer gate 30%" in (by["QG"].tier_reasons or [])[-2]["en"]
+        assert by["QD"].tier_rank is not None
+
+    _hour_passes(factory)
+    again = _run(factory, dispatcher, rules)  # a re-run sends nothing twice
+    assert not again.queued and not again.outcomes  # type: ignore[attr-defined]
+    assert gateway.state.duplicates == 0 and robot.state.duplicates == 0
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxRow)) == 9
+        assert s.scalar(select(func.count()).select_from(ContactOutcome)) == 9

@@ -45,7 +45,7 @@ def run(capacity: int, scores: list[float | None], budget: DeskBudget | None = N
 
 def test_realloc_packaged_rules_turn_it_on() -> None:
     assert RULES.one_to_one.reallocate is True
-    assert RULES.version == "2026.12-2"
+    assert RULES.version == "2026.12-3"
 
 
 def test_realloc_a_later_likelier_candidate_takes_the_least_likely_place() -> None:

@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from fanzha.core.levels import Level
 from fanzha.errors import WorkflowError
@@ -56,6 +56,31 @@ _TEXT: dict[str, tuple[str, str]] = {
     "kept": ("保持原层级 {tier}", "kept at tier {tier}"),
     "escalated": ("{event}：{old} → {new}", "{event}: {old} → {new}"),
     "ranked": ("一对一名单第 {rank} 位", "one-to-one rank {rank}"),
+    "retry": (
+        "语音提醒{event}：{minutes} 分钟后再呼叫一次（第 {attempt} 次），暂不转警员",
+        "robot call {event}: calling again in {minutes} min (call {attempt}) before an officer",
+    ),
+    "officer_score": (
+        "受骗可能 {p:.0%}，达到转警员门槛 {t:.0%}",
+        "victim risk {p:.0%} ≥ officer gate {t:.0%}",
+    ),
+    "officer_level": (
+        "无受骗模型：级别 {lv} 达到转警员级别",
+        "no victim model: level {lv} goes to an officer",
+    ),
+    "held_score": (
+        "{event}，但受骗可能 {p:.0%} 低于转警员门槛 {t:.0%}：保持{tier}",
+        "{event}, but victim risk {p:.0%} below officer gate {t:.0%}: stays {tier}",
+    ),
+    "held_level": (
+        "{event}，无受骗模型且级别 {lv} 低于转警员级别：保持{tier}",
+        "{event}, no victim model and level {lv} below the officer level: stays {tier}",
+    ),
+    "sms_fallback": ("补发提醒短信", "SMS sent as a fallback"),
+    "new_signal_after_held": (
+        "自动联系未确认后又有新信号：一对一候选",
+        "new signal after an unconfirmed contact: one-to-one candidate",
+    ),
 }
 
 
@@ -75,6 +100,7 @@ class TierInput:
     level: int
     kinds: frozenset[str]
     victim_score: float | None = None
+    held: bool = False  # an unconfirmed contact was held below the officer gate
 
 
 @dataclass(frozen=True)
@@ -196,6 +222,8 @@ def base_tier(item: TierInput, rules: TierRules) -> tuple[Tier, list[dict[str, A
         return "one_to_one", [reason("victim_score_high", p=p, t=o.min_victim_score)]
     if p is None and item.level >= o.min_level_without_model:
         return "one_to_one", [reason("level_no_model", lv=lv)]
+    if item.held and rules.escalation.new_signal_after_held:
+        return "one_to_one", [reason("new_signal_after_held")]
     if p is not None and p >= a.min_victim_score:
         return "assisted", [reason("victim_score_assisted", p=p, t=a.min_victim_score)]
     if hits := sorted(item.kinds & set(a.kinds)):
@@ -264,6 +292,105 @@ def escalate(current: Tier, event: str, rules: TierRules) -> tuple[Tier, dict[st
     return new, reason("escalated", event=event, old=current, new=new)
 
 
+@dataclass(frozen=True)
+class Contact:
+    """A final outcome of one automated contact of a warning, and what the warning is now.
+
+    ``attempt`` counts the calls on that channel (1: the first); ``had_sms``: the warning has
+    had an SMS already (no fallback then).
+    """
+
+    channel: str  # "sms" or "voice"
+    event: str | None  # escalation event; None: reached
+    attempt: int
+    tier: Tier
+    victim_score: float | None
+    level: int
+    had_sms: bool = False
+
+
+ContactAction = Literal["reached", "none", "escalate", "retry", "hold"]
+
+
+@dataclass(frozen=True)
+class ContactDecision:
+    """What a contact outcome does: ``tier`` after it, the reasons, a retry or an SMS due."""
+
+    action: ContactAction
+    tier: Tier
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    retry_after: dt.timedelta | None = None
+    sms_fallback: bool = False
+
+
+def after_contact(contact: Contact, rules: TierRules) -> ContactDecision:
+    """The escalation policy of a contact outcome (live outreach and the backtest).
+
+    Reached: nothing. An SMS moves only an automated (or watched) warning up: a fallback SMS
+    of a held warning that does not arrive changes nothing. A move to one-to-one is where the
+    policy acts: a robot call whose event is in ``escalation.retry_on`` is called again first
+    (``retry_calls`` times, ``retry_after_minutes`` later; not for a victim score at or above
+    ``retry_below_victim_score``); then the warning goes to an officer
+    only when its victim score reaches ``min_victim_score_to_officer`` (without a score: its
+    level reaches ``min_level_to_officer_without_model``); below it, it is held at its tier
+    with a reason, and an SMS is due (``sms_fallback``) when it had none.
+    """
+    tier, event = contact.tier, contact.event
+    if event is None:
+        return ContactDecision("reached", tier)
+    if contact.channel == "sms" and tier not in ("watch", "automated"):
+        return ContactDecision("none", tier)
+    new, why = escalate(tier, event, rules)
+    if why is None:
+        return ContactDecision("none", tier)
+    if new != "one_to_one":
+        return ContactDecision("escalate", new, [why])
+    esc = rules.escalation
+    if _retries(contact, event, rules):
+        minutes = esc.retry_after_minutes
+        why = reason("retry", event=event, minutes=minutes, attempt=contact.attempt + 1)
+        return ContactDecision("retry", tier, [why], dt.timedelta(minutes=minutes))
+    gate = _officer_gate(contact, event, rules)
+    if gate is None or gate["code"].startswith("officer"):
+        return ContactDecision("escalate", new, [why, *([gate] if gate else [])])
+    fallback = esc.sms_fallback and not contact.had_sms
+    reasons = [gate, *([reason("sms_fallback")] if fallback else [])]
+    return ContactDecision("hold", tier, reasons, sms_fallback=fallback)
+
+
+def _retries(contact: Contact, event: str, rules: TierRules) -> bool:
+    """Whether a robot call is made again before an officer: its event is one of ``retry_on``,
+    calls are left (``retry_calls``) and the resident is not a likely victim already (victim
+    score below ``retry_below_victim_score``; time matters more for them than the desk)."""
+    esc, p = rules.escalation, contact.victim_score
+    likely = p is not None and p >= esc.retry_below_victim_score
+    return (
+        contact.channel == "voice"
+        and event in esc.retry_on
+        and contact.attempt <= esc.retry_calls
+        and not likely
+    )
+
+
+def _officer_gate(contact: Contact, event: str, rules: TierRules) -> dict[str, Any] | None:
+    """The reason a contact goes to an officer (``officer_*``) or is held (``held_*``);
+    None when the rules have no gate (every contact goes on, as before ``2026.12-3``)."""
+    esc, p = rules.escalation, contact.victim_score
+    lv = Level(max(1, min(4, contact.level))).zh
+    if p is not None:
+        t = esc.min_victim_score_to_officer
+        if t <= 0:
+            return None
+        if p >= t:
+            return reason("officer_score", p=p, t=t)
+        return reason("held_score", event=event, p=p, t=t, tier=contact.tier)
+    if esc.min_level_to_officer_without_model <= 1:
+        return None
+    if contact.level >= esc.min_level_to_officer_without_model:
+        return reason("officer_level", lv=lv)
+    return reason("held_level", event=event, lv=lv, tier=contact.tier)
+
+
 def rank_one_to_one(decisions: Iterable[TierDecision]) -> dict[str, int]:
     """Rank 1.. per station and day: highest victim score first, then earliest."""
     groups: dict[tuple[str, dt.date], list[TierDecision]] = defaultdict(list)
@@ -279,10 +406,13 @@ def rank_one_to_one(decisions: Iterable[TierDecision]) -> dict[str, int]:
 
 __all__ = [
     "TIERS",
+    "Contact",
+    "ContactDecision",
     "DeskBudget",
     "Place",
     "TierDecision",
     "TierInput",
+    "after_contact",
     "decide",
     "displaceable",
     "escalate",

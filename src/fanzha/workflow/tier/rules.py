@@ -52,11 +52,26 @@ class WatchRule(_Strict):
     only_kinds: tuple[str, ...] = ()
 
 
+Event = Literal["unconfirmed", "unanswered", "refused", "failed"]
+
+
 class EscalationRule(_Strict):
-    """How outcomes and new signals move a warning up."""
+    """How outcomes and new signals move a warning up.
+
+    The defaults keep the policy before ``2026.12-3`` (every unconfirmed contact moves up at
+    once): no retry, no victim-score gate, no SMS fallback.
+    """
 
     unconfirmed: dict[Tier, Tier] = Field(default_factory=dict)
     new_signal_from_watch: Tier = "automated"
+    retry_calls: int = Field(0, ge=0, le=5)  # robot calls again before an officer
+    retry_after_minutes: int = Field(60, ge=0, le=24 * 60)
+    retry_on: tuple[Event, ...] = ("unanswered", "failed")
+    retry_below_victim_score: float = Field(1.0, ge=0, le=1)  # at or above: no retry, at once
+    min_victim_score_to_officer: float = Field(0.0, ge=0, le=1)  # 0: no gate
+    min_level_to_officer_without_model: int = Field(1, ge=1, le=4)
+    sms_fallback: bool = False  # a warning held below the gate gets an SMS if it had none
+    new_signal_after_held: bool = False  # a new signal makes a held warning a candidate
 
 
 class TierRules(_Strict):
@@ -76,6 +91,16 @@ class TierRules(_Strict):
     def full_version(self) -> str:
         """Declared version and content hash, stored with every tier."""
         return f"{self.version}+{self.fingerprint[:8]}"
+
+
+def escalate_at_once(rules: TierRules) -> TierRules:
+    """The rules with the escalation policy before ``2026.12-3``: every contact that is not
+    confirmed moves the warning up at once (no repeated call, no officer gate, no fallback)."""
+    esc = rules.escalation
+    before = EscalationRule(
+        unconfirmed=esc.unconfirmed, new_signal_from_watch=esc.new_signal_from_watch
+    )
+    return rules.model_copy(update={"escalation": before})
 
 
 def load_tier_rules(path: Path | None = None) -> TierRules:

@@ -7,8 +7,12 @@ the one-to-one places its station has left that day. ``tier_at`` is the time of 
 which the tier was set (the signal's time), so the budget of a day is the same in a backfill
 and live. With ``one_to_one.reallocate`` a likelier candidate takes the place of the least
 likely holder no officer has started on (:func:`not_started`); that warning goes to assisted,
-with its reason and an audit record (``tier_displace``). :func:`escalate_warning` is what the
-outreach channels call with an outcome.
+with its reason and an audit record (``tier_displace``). :func:`escalate_warning` moves a
+warning up by an event; :func:`apply_contact` carries out what the escalation policy
+(:func:`~fanzha.workflow.tier.engine.after_contact`) decided for an outreach outcome: an
+escalation, a repeated call or a hold below the officer gate, each audited. A held warning
+(``tier_contact_outcomes.decision`` ``hold``/``hold_sms``) that gets a new signal is a
+one-to-one candidate (``escalation.new_signal_after_held``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from fanzha.workflow.audit import service as audit
 from fanzha.workflow.audit.models import AuditRecord
 from fanzha.workflow.roles import SYSTEM
 from fanzha.workflow.tier.engine import (
+    ContactDecision,
     DeskBudget,
     Place,
     TierDecision,
@@ -40,6 +45,7 @@ from fanzha.workflow.tier.engine import (
     give_place,
     rank_one_to_one,
 )
+from fanzha.workflow.tier.models import ContactOutcome
 from fanzha.workflow.tier.rules import Tier, TierRules
 from fanzha.workflow.warning.models import EarlyWarning
 
@@ -95,10 +101,11 @@ def assign_tiers(
     session.flush()
     scores = _victim_scores(todo, config)
     budget = _budget(session, config, todo)
+    held = held_warnings(session, [w.id for w in todo])
     days: set[tuple[str | None, dt.date]] = set()
     for warning in sorted(todo, key=lambda w: (w.last_signal_at, w.id)):
         score, explanation = scores.get(warning.id, (None, []))
-        item = _input(warning, score)
+        item = _input(warning, score, warning.id in held and warning.tier == "assisted")
         decision = decide(item, config.rules, budget, _tier(warning.tier))
         changed = decision.tier != warning.tier
         _store(warning, decision, explanation, config.rules)
@@ -122,11 +129,26 @@ def _tier(value: str | None) -> Tier | None:
     return value if value in ("watch", "automated", "assisted", "one_to_one") else None  # type: ignore[return-value]
 
 
-def _input(warning: EarlyWarning, score: float | None) -> TierInput:
+def _input(warning: EarlyWarning, score: float | None, held: bool = False) -> TierInput:
     kinds = frozenset(r.kind for r in parse_reasons(warning.reasons))
     return TierInput(
-        str(warning.id), warning.station, warning.last_signal_at, warning.level, kinds, score
+        str(warning.id), warning.station, warning.last_signal_at, warning.level, kinds, score, held
     )
+
+
+HELD = ("hold", "hold_sms")
+
+
+def held_warnings(session: Session, ids: list[int]) -> set[int]:
+    """Of ``ids``, the warnings an unconfirmed contact left held below the officer gate."""
+    if not ids:
+        return set()
+    rows = session.scalars(
+        select(ContactOutcome.warning_id).where(
+            ContactOutcome.decision.in_(HELD), ContactOutcome.warning_id.in_(ids)
+        )
+    )
+    return set(rows)
 
 
 def _store(
@@ -282,6 +304,51 @@ def escalate_warning(
         session.flush()
         rank_station_day(session, warning.station, now.date())
     return True
+
+
+def apply_contact(
+    session: Session,
+    warning: EarlyWarning,
+    decision: ContactDecision,
+    event: str,
+    *,
+    now: dt.datetime,
+    actor: str = SYSTEM.label,
+) -> bool:
+    """Carry out the escalation policy's decision on a contact outcome; True if it moved up.
+
+    An escalation moves the tier (audited ``tier_escalate``, ranked when one-to-one); a
+    repeated call (``tier_retry``) and a hold below the officer gate (``tier_hold``) keep it,
+    each with its reasons in ``tier_reasons`` and an audit record. Reached / none: nothing.
+    """
+    if decision.action in ("reached", "none"):
+        return False
+    current = _tier(warning.tier) or "automated"
+    warning.tier_reasons = [*(warning.tier_reasons or []), *decision.reasons]
+    detail: dict[str, Any] = {
+        "event": event,
+        "from": current,
+        "to": decision.tier,
+        "victim_score": warning.victim_score,
+        "reasons": [r["code"] for r in decision.reasons],
+    }
+    action = {"escalate": "tier_escalate", "retry": "tier_retry"}.get(decision.action, "tier_hold")
+    if decision.action == "escalate":
+        warning.tier, warning.tier_at = decision.tier, now
+        warning.reached_at = warning.reached_at or now
+    audit.append(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="warning",
+        object_id=warning.id,
+        at=now,
+        detail=detail,
+    )
+    if decision.tier == "one_to_one" and decision.action == "escalate":
+        session.flush()
+        rank_station_day(session, warning.station, now.date())
+    return decision.action == "escalate"
 
 
 def _victim_scores(
