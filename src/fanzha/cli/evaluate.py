@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.table import Table
 from sqlalchemy import select
 
 from fanzha.cli.common import DatabaseOption, DataDirOption, console, settings_with
 from fanzha.detection.rules import load_rules
 from fanzha.detection.service import load_text_scorer
+from fanzha.detection.victim.desk import DeskLabel, label_counts, train_from_desk
+from fanzha.detection.victim.model import VictimRiskModel
+from fanzha.errors import ConfigError
 from fanzha.evaluation.experiment import residents_by_phone
 from fanzha.evaluation.experiment import sweep as run_sweep
 from fanzha.evaluation.metrics import WarningFact, evaluate
@@ -22,6 +27,7 @@ from fanzha.settings import Settings
 from fanzha.sim import SimConfig
 from fanzha.store.database import make_engine, session_factory
 from fanzha.store.event_store import EventStore
+from fanzha.workflow.outcome.labels import desk_labels, victim_label
 from fanzha.workflow.tier.service import escalated_to_one_to_one
 from fanzha.workflow.warning.models import EarlyWarning
 
@@ -104,18 +110,42 @@ def sweep_command(
 
 
 def train_victim_model_command(
-    truth: Path = typer.Option(..., "--truth", help="simulator output folder (ground_truth/)"),
     out: Path = typer.Option(..., "--out", help="model file to write (a card is written beside)"),
+    truth: Path | None = typer.Option(
+        None, "--truth", help="simulator output folder (ground_truth/): labels from it"
+    ),
+    from_desk: bool = typer.Option(
+        False, "--from-desk", help="labels from the desk's recorded outcomes instead"
+    ),
+    since: dt.datetime | None = typer.Option(
+        None, "--since", help="with --from-desk: outcomes recorded at or after this date"
+    ),
     rules_file: Path | None = typer.Option(None, "--rules", help="rules file"),
     text_model: Path | None = typer.Option(None, help="trained text model; default keywords"),
     seed: int = typer.Option(0, help="random seed"),
     data_dir: Path | None = DataDirOption,
+    database_url: str | None = DatabaseOption,
 ) -> None:
-    """Train the victim-risk model on a simulated city already ingested into the data dir.
+    """Train the victim-risk model: on a simulated city's ground truth (``--truth``) or on
+    the desk's own outcomes (``--from-desk``), features from the data dir's event store.
 
     Point FANZHA_VICTIM_MODEL_FILE at the file written; docs/tiers.md has the protocol.
     """
-    settings = settings_with(data_dir)
+    if (truth is None) == (not from_desk):
+        raise ConfigError("give exactly one of --truth SIM_DIR and --from-desk")
+    settings = settings_with(data_dir, database_url)
+    if truth is not None:
+        model = _train_on_truth(settings, truth, rules_file, text_model, seed)
+    else:
+        model = _train_from_desk(settings, since, seed)
+    model.save(out)
+    card, _ = model.write_card(out)
+    console.print(f"card {card}; use it: FANZHA_VICTIM_MODEL_FILE={out}")
+
+
+def _train_on_truth(
+    settings: Settings, truth: Path, rules_file: Path | None, text_model: Path | None, seed: int
+) -> VictimRiskModel:
     with console.status("detecting, replaying checkpoints and training …"):
         run = train_on_city(
             EventStore(settings.data_dir),
@@ -124,15 +154,43 @@ def train_victim_model_command(
             load_text_scorer(text_model),
             seed=seed,
         )
-    run.model.save(out)
-    card, _ = run.model.write_card(out)
     m = run.model.meta_.metrics
     console.print(
         f"{run.model.version}: {run.checkpoints:,} checkpoints of {run.warnings:,} warnings, "
         f"{run.engaged:,} engaged; out-of-fold ROC-AUC {m['roc_auc']:.3f}, F1 {m['f1']:.3f} "
-        f"at threshold {m['threshold']:.2f}; card {card}"
+        f"at threshold {m['threshold']:.2f}"
     )
-    console.print(f"use it: FANZHA_VICTIM_MODEL_FILE={out}")
+    return run.model
+
+
+def _train_from_desk(settings: Settings, since: dt.datetime | None, seed: int) -> VictimRiskModel:
+    db = make_engine(settings.effective_database_url)
+    with session_factory(db)() as session:
+        labels = desk_labels(session, since)
+    db.dispose()
+    _print_label_counts(labels)
+    con = EventStore(settings.data_dir).connect()
+    try:
+        with console.status("features at each warning's issue time and training …"):
+            run = train_from_desk(con, labels, since=since, seed=seed)
+    finally:
+        con.close()
+    m = run.model.meta_.metrics
+    console.print(
+        f"{run.model.version}: {run.source}; out-of-fold ROC-AUC {m['roc_auc']:.3f}, "
+        f"F1 {m['f1']:.3f} at threshold {m['threshold']:.2f}"
+    )
+    return run.model
+
+
+def _print_label_counts(labels: list[DeskLabel]) -> None:
+    table = Table(title="反馈标签 desk labels (warnings per outcome)")
+    for column in ("outcome", "label", "warnings"):
+        table.add_column(column)
+    names = {None: "unusable", 0: "not engaged", 1: "engaged"}
+    for code, n in label_counts(labels).items():
+        table.add_row(code, names[victim_label(code)], f"{n:,}")
+    console.print(table)
 
 
 def write_json(result: Any, path: Path | None) -> None:

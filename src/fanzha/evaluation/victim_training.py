@@ -2,9 +2,9 @@
 
 Detection runs over the city's event store; every warning is replayed signal by signal into
 checkpoints (what the desk knew at each signal); a checkpoint is labelled 1 when ground truth
-says the resident was engaging by then (``evaluation.engaged``). This is how the model file
-that ``FANZHA_VICTIM_MODEL_FILE`` names is made today: labels from desk outcomes (confirmed
-engaged / cold) are not used yet.
+says the resident was engaging by then (``evaluation.engaged``). A centre without ground
+truth trains on its desk's recorded outcomes instead (``fanzha train-victim-model
+--from-desk``, :mod:`fanzha.detection.victim.desk`).
 """
 
 from __future__ import annotations

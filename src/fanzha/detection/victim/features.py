@@ -14,6 +14,10 @@ resident did in that window, the way an engaging victim differs from a cold cont
 - visits to rare web hosts, night activity (00:00–06:00);
 - who the resident is (age, gender, occupation) next to the warning's fraud type, and what
   detection knows already (level, score, signal kinds).
+
+Everything is as of the checkpoint: how many residents a counterpart, a package, a host or a
+payee reached counts only contacts made by ``as_of``, so events after a checkpoint never change
+its row (training on desk outcomes and the backtests rely on it).
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ SIGNAL_FLAGS = (
     "new_payee_after_contact",
     "withdrawal_after_contact",
 )
-RARE_REACH = 20  # a package, host or payee reached by at most this many residents is rare
+RARE_REACH = 20  # a package or host reached by at most this many residents is rare
+RARE_PAYEE = 3  # a payee paid by at most this many accounts is rare
 FEATURES = (
     "hours_since_contact",
     "cp_calls",
@@ -104,12 +109,13 @@ calls_f AS (SELECT key, count(*) AS cp_calls, count(*) FILTER (duration_s > 0) A
   coalesce(sum(duration_s), 0) / 60.0 AS cp_minutes, coalesce(max(duration_s), 0) / 60.0
   AS cp_max_minutes, count(*) FILTER (outgoing AND duration_s > 0) AS cp_callbacks,
   count(DISTINCT CAST(t AS DATE)) AS cp_days FROM cpc GROUP BY key),
-fanout AS (SELECT caller AS counterpart, count(DISTINCT callee) AS n FROM calls
-  WHERE caller IN (SELECT counterpart FROM pairs) GROUP BY caller
-  UNION ALL SELECT sender, count(DISTINCT receiver) FROM sms
-  WHERE sender IN (SELECT counterpart FROM pairs) GROUP BY sender),
-reach_f AS (SELECT cp.key, max(f.n) AS cp_reach FROM cp JOIN fanout f USING (counterpart)
-  GROUP BY cp.key),
+fan AS (SELECT 'call' AS via, caller AS counterpart, callee AS other, min(start) AS t
+  FROM calls WHERE caller IN (SELECT counterpart FROM pairs) GROUP BY ALL
+  UNION ALL SELECT 'sms', sender, receiver, min(time) FROM sms
+  WHERE sender IN (SELECT counterpart FROM pairs) GROUP BY ALL),
+reach_f AS (SELECT key, max(n) AS cp_reach FROM (SELECT cp.key, count(*) AS n
+  FROM cp JOIN fan f USING (counterpart) WHERE f.t <= cp.as_of
+  GROUP BY cp.key, f.counterpart, f.via) GROUP BY key),
 before_f AS (SELECT key, count(*) AS cp_known_before FROM (
   SELECT cp.key FROM cp JOIN calls c ON c.caller = cp.phone AND c.callee = cp.counterpart
   WHERE c.start < cp.start AND c.duration_s > 0
@@ -118,25 +124,30 @@ before_f AS (SELECT key, count(*) AS cp_known_before FROM (
 sms_f AS (SELECT cp.key, count(*) AS cp_sms FROM cp JOIN sms s
   ON s.receiver = cp.phone AND s.sender = cp.counterpart
   WHERE s.time BETWEEN cp.start AND cp.as_of GROUP BY cp.key),
-reach AS (SELECT package, count(DISTINCT phone) AS n FROM app_events
-  WHERE event = 'install' GROUP BY package),
+first_install AS (SELECT package, phone, min(time) AS t FROM app_events
+  WHERE event = 'install' GROUP BY ALL),
+reach AS (SELECT package, t AS common_at FROM (SELECT package, t,
+  row_number() OVER (PARTITION BY package ORDER BY t) AS i FROM first_install)
+  WHERE i = $rare + 1),
 apps_f AS (SELECT k.key, count(*) AS installs,
-  count(*) FILTER (r.n <= $rare) AS rare_installs,
+  count(*) FILTER (r.common_at IS NULL OR r.common_at > k.as_of) AS rare_installs,
   count(*) FILTER (a.package IN (SELECT package FROM remote)) AS remote_installs
   FROM ck k JOIN app_events a ON a.phone = k.phone AND a.event = 'install'
     AND a.time BETWEEN k.start AND k.as_of
   LEFT JOIN reach r ON r.package = a.package GROUP BY k.key),
 paid AS (SELECT payer_account, payee_account, min(time) AS first_paid FROM transfers
   WHERE payee_account IS NOT NULL GROUP BY ALL),
-payee_reach AS (SELECT payee_account, count(DISTINCT payer_account) AS n FROM transfers
-  WHERE payee_account IS NOT NULL GROUP BY payee_account),
-tr AS (SELECT k.key, t.*, p.first_paid, pr.n AS payee_n FROM ck k JOIN transfers t
+payee_reach AS (SELECT payee_account, first_paid AS common_at FROM (SELECT payee_account,
+  first_paid, row_number() OVER (PARTITION BY payee_account ORDER BY first_paid) AS i
+  FROM paid) WHERE i = $rare_payee + 1),
+tr AS (SELECT k.key, t.*, p.first_paid,
+  pr.common_at IS NULL OR pr.common_at > k.as_of AS rare_payee FROM ck k JOIN transfers t
   ON t.payer_phone = k.phone AND t.time BETWEEN k.start AND k.as_of
   LEFT JOIN paid p ON p.payer_account = t.payer_account AND p.payee_account = t.payee_account
   LEFT JOIN payee_reach pr ON pr.payee_account = t.payee_account),
 tr_f AS (SELECT key, count(*) FILTER (payee_account IS NOT NULL) AS transfers,
   count(*) FILTER (first_paid = time) AS new_payees,
-  count(*) FILTER (payee_n <= 3) AS rare_payees,
+  count(*) FILTER (rare_payee) AS rare_payees,
   coalesce(sum(amount) FILTER (payee_account IS NOT NULL), 0) AS transfer_amount,
   coalesce(max(amount), 0) AS max_transfer,
   count(*) FILTER (payee_account IS NULL) AS withdrawals,
@@ -146,11 +157,13 @@ base AS (SELECT k.key, count(t.time) / greatest(1.0, date_diff('hour', min_t.t0,
   FROM ck k CROSS JOIN (SELECT min(time) AS t0 FROM transfers) min_t
   LEFT JOIN transfers t ON t.payer_phone = k.phone AND t.time < k.start GROUP BY k.key, min_t.t0,
   k.start),
-host_reach AS (SELECT host, count(DISTINCT phone) AS n FROM url_visits GROUP BY host
-  HAVING count(DISTINCT phone) <= $rare),
+first_visit AS (SELECT host, phone, min(time) AS t FROM url_visits GROUP BY ALL),
+host_reach AS (SELECT host, t AS common_at FROM (SELECT host, t,
+  row_number() OVER (PARTITION BY host ORDER BY t) AS i FROM first_visit) WHERE i = $rare + 1),
 hosts_f AS (SELECT k.key, count(DISTINCT v.host) AS rare_hosts FROM ck k JOIN url_visits v
   ON v.phone = k.phone AND v.time BETWEEN k.start AND k.as_of
-  JOIN host_reach h ON h.host = v.host GROUP BY k.key),
+  LEFT JOIN host_reach h ON h.host = v.host
+  WHERE h.common_at IS NULL OR h.common_at > k.as_of GROUP BY k.key),
 night AS (SELECT k.key, count(*) AS night_events FROM ck k JOIN calls c
   ON c.caller = k.phone AND c.start BETWEEN k.start AND k.as_of AND hour(c.start) < 6
   AND c.duration_s > 0 GROUP BY k.key),
@@ -184,7 +197,9 @@ def victim_features(con: duckdb.DuckDBPyConnection, checkpoints: pd.DataFrame) -
     for name, frame in (("ck", ck), ("pairs", pairs), ("remote", remote)):
         con.register(name, frame)
     try:
-        raw = con.execute(_SQL, {"rare": RARE_REACH}).df().set_index("key")
+        raw = (
+            con.execute(_SQL, {"rare": RARE_REACH, "rare_payee": RARE_PAYEE}).df().set_index("key")
+        )
     finally:
         for name in ("ck", "pairs", "remote"):
             con.unregister(name)

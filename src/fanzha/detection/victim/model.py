@@ -1,7 +1,8 @@
 """The victim-risk model: P(the warned resident is engaging with the fraudster).
 
 Gradient-boosted trees over :data:`.features.FEATURES`, trained on simulated ground truth
-(engaged, protected or would-be victim = 1; cold contact or no fraud at all = 0). Training
+(engaged, protected or would-be victim = 1; cold contact or no fraud at all = 0), or on the
+desk's recorded outcomes (:mod:`.desk`). Training
 keeps out-of-fold scores for honest metrics and the saved operating threshold (best F1).
 Every score can be explained: :meth:`VictimRiskModel.explain` gives each row's largest
 feature contributions (LightGBM's exact tree SHAP values), which :mod:`.explain` puts in words.
@@ -62,12 +63,18 @@ class VictimRiskModel(Estimator[pd.DataFrame]):
         notes = {
             "metrics": f"out-of-fold over {self.folds} folds",
             "label": "1 = engaged, protected_self or would_lose; 0 = cold contact or no fraud",
+            "label_source": "simulator ground truth",
         }
         digest = fingerprint(data[list(FEATURES)], y)
         self.meta_: ModelMeta = self.build_meta(
             digest, len(y), metrics, confusion, self.top_features(), notes
         )
         return self
+
+    def note_labels(self, source: str, label: str) -> None:
+        """Record on the model card where the labels came from (e.g. desk outcomes)."""
+        self.check_fitted()
+        self.meta_.notes.update({"label": label, "label_source": source})
 
     def _train(self, matrix: np.ndarray, y: np.ndarray) -> lgb.Booster:
         dataset = lgb.Dataset(

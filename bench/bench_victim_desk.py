@@ -1,0 +1,231 @@
+"""The victim model trained on desk outcomes against the one trained on ground truth.
+
+Run: ``python bench/bench_victim_desk.py`` (reuses the cities of ``bench/bench_tiers.py`` under
+``var/bench_tiers``; simulates them the first time). Protocol (docs/tiers.md, "Training from
+desk outcomes"): detection over the training city (seed 11, ×4), its warnings taken into a
+fresh SQLite workflow store, and **simulated officers** record one outcome per warning from
+ground truth with stated error rates (:class:`OfficerRates`). Then ``train_from_desk`` (what
+``fanzha train-victim-model --from-desk`` runs) against ``train_on_city`` (``--truth``), both
+tested on the default test cities: checkpoint ROC-AUC (ground-truth labels, every signal) and
+the one-to-one engaged precision of the tier replay (re-allocated places, no simulated
+contact outcomes) at capacity ``--capacity``. Prints a JSON summary, with the load average.
+
+The officer simulation (assumed rates, not measured ones): a warning's resident is engaged
+when ground truth has them as a target beyond a cold contact whose contact began by the time
+the officer records (the warning's issue time + ``delay``). ``unreachable`` of the warnings
+are recorded 未接通 (no label). Of the reached, an engaged resident is recorded engaged with
+``engaged_recorded`` (已被骗 when the loss came before the call, else 及时劝阻), otherwise
+自主防范; a resident who is not engaged is recorded 及时劝阻 with ``cold_recorded_engaged``,
+otherwise 自主防范 (a cold contact of a real fraud) or 不符 (no fraud contact at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from fanzha.detection.victim.desk import train_from_desk
+from fanzha.detection.victim.model import VictimRiskModel
+from fanzha.detection.victim.service import score_checkpoints, snapshots_of
+from fanzha.evaluation.engaged import engaged_labels
+from fanzha.evaluation.experiment import residents_by_phone
+from fanzha.evaluation.metrics import evaluate
+from fanzha.evaluation.tier_backtest import replay, tiered_facts
+from fanzha.evaluation.tier_outcomes import engaged_from_truth
+from fanzha.evaluation.truth import Target, Truth, load_truth
+from fanzha.settings import DEFAULT_SLA_MINUTES
+from fanzha.store.database import make_engine, session_factory, transaction, upgrade
+from fanzha.store.event_store import EventStore
+from fanzha.workflow.outcome import flows as outcomes
+from fanzha.workflow.outcome.labels import desk_labels
+from fanzha.workflow.outcome.models import CATEGORIES, Category, OutcomeCreate
+from fanzha.workflow.roles import SYSTEM
+from fanzha.workflow.tier.rules import TierRules, load_tier_rules
+from fanzha.workflow.warning.from_detection import take_in
+from fanzha.workflow.warning.models import EarlyWarning
+from fanzha.workflow.warning.routing import DeskConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.bench_tiers import START_AFTER, city, detect, train, with_realloc
+
+
+@dataclass(frozen=True)
+class OfficerRates:
+    """How simulated officers record outcomes (assumed, not measured)."""
+
+    unreachable: float = 0.30
+    engaged_recorded: float = 0.90
+    cold_recorded_engaged: float = 0.05
+    delay: dt.timedelta = dt.timedelta(hours=2)
+
+
+def officer_category(
+    targets: list[Target], when: dt.datetime, rates: OfficerRates, rng: np.random.Generator
+) -> Category:
+    """What a simulated officer records about a resident with ground truth ``targets``."""
+    if rng.random() < rates.unreachable:
+        return Category.NOT_REACHED
+    engaged = [t for t in targets if t.targeted and t.first_contact <= when]
+    if engaged:
+        if rng.random() >= rates.engaged_recorded:
+            return Category.SELF_PROTECTED
+        lost = any(t.loss_time is not None and t.loss_time <= when for t in engaged)
+        return Category.DEFRAUDED if lost else Category.DISSUADED
+    if rng.random() < rates.cold_recorded_engaged:
+        return Category.DISSUADED
+    cold = any(t.first_contact <= when for t in targets)
+    return Category.SELF_PROTECTED if cold else Category.MISMATCH
+
+
+def outcome_data(category: Category, warning: EarlyWarning) -> OutcomeCreate:
+    """The form an officer submits for ``category`` (what validation needs, nothing more)."""
+    info = CATEGORIES[category]
+    confirm = info.needs_confirmation
+    return OutcomeCreate(
+        category=category,
+        version=warning.version_id,
+        amount_lost=1000.0 if info.needs_loss else 0.0,
+        confirmed_level=min(4, max(1, warning.level)) if confirm else None,
+        confirmed_type=warning.fraud_type if confirm else None,
+        note="simulated officer" if info.needs_note else "",
+    )
+
+
+def record_desk_outcomes(
+    session: Session,
+    truth: Truth,
+    resident_of: dict[int, str],
+    rates: OfficerRates = OfficerRates(),
+    seed: int = 0,
+) -> Counter[str]:
+    """One simulated outcome on every open warning of the store; counts per category."""
+    by_resident: dict[str, list[Target]] = defaultdict(list)
+    for t in truth.targets:
+        by_resident[resident_of.get(t.phone, f"N{t.phone}")].append(t)
+    config = DeskConfig(sla=DEFAULT_SLA_MINUTES)
+    counts: Counter[str] = Counter()
+    for warning in session.query(EarlyWarning).order_by(EarlyWarning.id).all():
+        when = warning.warned_at + rates.delay
+        rng = np.random.default_rng([seed, warning.id])
+        category = officer_category(by_resident.get(warning.resident_id, []), when, rates, rng)
+        outcomes.record(
+            session=session,
+            principal=SYSTEM,
+            warning_id=warning.id,
+            data=outcome_data(category, warning),
+            config=config,
+            now=when,
+        )
+        counts[category.value] += 1
+    return counts
+
+
+def desk_model(
+    root: Path, out: Path, rates: OfficerRates, seed: int
+) -> tuple[VictimRiskModel, dict[str, Any]]:
+    """Detect, take the warnings into a fresh SQLite store (``out``), record outcomes, train."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    url = f"sqlite:///{out}"
+    upgrade(url)
+    result, con = detect(root)
+    db = make_engine(url)
+    with transaction(session_factory(db)) as session:
+        take_in(
+            session,
+            result.warnings,
+            rules_version=result.rules_version,
+            engine=result.engine,
+            episode_gap=result.episode_gap,
+        )
+        counts = record_desk_outcomes(
+            session, load_truth(root / "sim"), residents_by_phone(EventStore(root / "data")), rates
+        )
+    with session_factory(db)() as session:
+        labels = desk_labels(session)
+    db.dispose()
+    run = train_from_desk(con, labels, seed=seed)
+    con.close()
+    info = {"recorded": dict(counts), "source": run.source, **run.model.meta_.metrics}
+    return run.model, info
+
+
+def measure(
+    root: Path, models: dict[str, VictimRiskModel], rules: TierRules, capacity: int
+) -> dict[str, Any]:
+    """Checkpoint ROC-AUC and one-to-one engaged precision of each model on one test city."""
+    from sklearn.metrics import roc_auc_score
+
+    result, con = detect(root)
+    truth = load_truth(root / "sim")
+    resident_of = residents_by_phone(EventStore(root / "data"))
+    engaged = engaged_from_truth(result.warnings, truth, resident_of)
+    out: dict[str, Any] = {"warnings": len(result.warnings)}
+    for name, model in models.items():
+        ck = score_checkpoints(
+            con, snapshots_of(result.warnings), model, every_signal=True, explain=False
+        )
+        labels = engaged_labels(ck, truth, resident_of)
+        tracks = replay(
+            result.warnings, ck, rules, capacity, engaged=engaged, start_after=START_AFTER
+        )
+        tiers = evaluate(truth, tiered_facts(result.warnings, tracks), resident_of)["tiers"]
+        out[name] = {
+            "checkpoint_auc": round(float(roc_auc_score(labels, ck["victim_score"])), 4),
+            "one_to_one": tiers["by_tier"]["one_to_one"]["warnings"],
+            "one_to_one_engaged_precision": tiers["desk_precision_engaged"],
+            "desk_per_day_per_100k": tiers["desk_per_day_per_100k"],
+        }
+    con.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", type=Path, default=Path("var/bench_tiers"))
+    parser.add_argument("--train-seed", type=int, default=11)
+    parser.add_argument("--train-multiplier", type=float, default=4.0)
+    parser.add_argument("--test-seeds", type=int, nargs="+", default=[7, 21, 31])
+    parser.add_argument("--capacity", type=int, default=3)
+    parser.add_argument(
+        "--desk-db", type=Path, default=Path("var/bench_victim_desk/desk_outcomes.db")
+    )
+    parser.add_argument("--unreachable", type=float, default=0.30)
+    parser.add_argument("--engaged-recorded", type=float, default=0.90)
+    parser.add_argument("--cold-recorded-engaged", type=float, default=0.05)
+    args = parser.parse_args()
+    rates = OfficerRates(args.unreachable, args.engaged_recorded, args.cold_recorded_engaged)
+    started = time.perf_counter()
+    train_root = city(args.work, 100_000, 7, args.train_seed, args.train_multiplier, True)
+    truth_model, truth_info = train(train_root, seed=0)
+    desk, desk_info = desk_model(train_root, args.desk_db, rates, seed=0)
+    report: dict[str, Any] = {
+        "rates": {k: str(v) for k, v in asdict(rates).items()},
+        "train_truth": {k: truth_info[k] for k in ("checkpoints", "engaged")},
+        "train_desk": desk_info,
+        "truth_oof_auc": truth_model.meta_.metrics["roc_auc"],
+    }
+    models = {"truth": truth_model, "desk": desk}
+    rules = with_realloc(load_tier_rules(None), True)  # read once: the file may change meanwhile
+    report["tier_rules"] = rules.full_version
+    for seed in args.test_seeds:
+        root = city(args.work, 100_000, 7, seed, 1.0, True)
+        report[f"seed_{seed}"] = measure(root, models, rules, args.capacity)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    report["loadavg"] = os.getloadavg()
+    print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()
