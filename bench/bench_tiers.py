@@ -64,6 +64,8 @@ SUMMARY = (
     "desk_listed_per_day_per_100k",
     "desk_escalated_per_day_per_100k",
     "desk_precision_engaged",
+    "held_below_gate",
+    "held_engaged",
     "would_be_victims",
     "victims_reached_before_loss",
     "reached_before_loss",

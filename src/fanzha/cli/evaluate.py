@@ -28,7 +28,7 @@ from fanzha.sim import SimConfig
 from fanzha.store.database import make_engine, session_factory
 from fanzha.store.event_store import EventStore
 from fanzha.workflow.outcome.labels import desk_labels, victim_label
-from fanzha.workflow.tier.service import escalated_to_one_to_one
+from fanzha.workflow.tier.service import escalated_to_one_to_one, held_below_gate
 from fanzha.workflow.warning.models import EarlyWarning
 
 
@@ -51,6 +51,7 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
     db = make_engine(settings.effective_database_url)
     with session_factory(db)() as session:
         escalated = escalated_to_one_to_one(session)
+        held = held_below_gate(session)
         rows = session.execute(
             select(
                 EarlyWarning.id,
@@ -76,6 +77,7 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
             reached_at=r.reached_at,
             victim_score=r.victim_score,
             escalated=r.tier == "one_to_one" and r.id in escalated,
+            held=r.tier != "one_to_one" and r.id in held,
         )
         for r in rows
     ]

@@ -40,6 +40,7 @@ class WarningFact:
     reached_at: dt.datetime | None = None  # first time a tier other than watch applied
     victim_score: float | None = None  # the victim model's latest P(engaged)
     escalated: bool = False  # one-to-one by an unconfirmed automated contact (backtest)
+    held: bool = False  # an unconfirmed contact left it below the officer gate (tier_hold)
     contacted_at: dt.datetime | None = None  # simulated outcomes: first contact that got through
 
 

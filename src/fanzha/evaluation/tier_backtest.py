@@ -124,6 +124,7 @@ def tiered_facts(detected: list[DetectedWarning], tracks: list[Track]) -> list[W
             reached_at=t.reached_at,
             victim_score=t.victim_score,
             escalated=t.escalated,
+            held=t.held_ever,
             contacted_at=t.contacted_at,
         )
         for w, t in zip(detected, tracks, strict=True)

@@ -15,6 +15,10 @@ Definitions (also in ``docs/tiers.md``):
 - *desk_listed_per_day_per_100k* / *desk_escalated_per_day_per_100k*: the one-to-one
   warnings split into those the tier rules listed and those an unconfirmed automated contact
   escalated (simulated outcomes in the backtest; the two add up to *desk_per_day_per_100k*).
+- *held_below_gate* / *held_engaged* (only when the escalation policy held any): warnings an
+  unconfirmed contact left below the officer gate (assisted, with a fallback SMS), and how
+  many of them were about a resident who engaged — the residents the gate keeps from an
+  officer.
 - *reached_before_loss_with_outcomes* (only with simulated contact outcomes): as
   *reached_before_loss*, but a warning reaches the resident when a contact got through
   (``contacted_at``: an SMS delivered, a robot call confirmed, an officer starting on a
@@ -75,6 +79,15 @@ def _desk_split(facts: list[Any], per_100k_day: float) -> dict[str, Any]:
     }
 
 
+def _held(facts: list[Any], targets: dict[str, list[Target]]) -> dict[str, Any]:
+    """Warnings held below the officer gate, and the engaged among them (when any were)."""
+    held = [w for w in facts if w.held]
+    if not held:
+        return {}
+    engaged = sum(_engaged(w, targets.get(w.resident_id, [])) for w in held)
+    return {"held_below_gate": len(held), "held_engaged": engaged}
+
+
 def _with_outcomes(
     facts: list[Any], victims: list[tuple[str, Target]], by_resident: dict[str, list[Any]]
 ) -> dict[str, Any]:
@@ -122,6 +135,7 @@ def tier_figures(
         "desk_per_day_per_100k": _ratio(desk[0], per_100k_day),
         **_desk_split(facts, per_100k_day),
         "desk_precision_engaged": _ratio(desk[1], desk[0]),
+        **_held(facts, targets),
         "would_be_victims": len(victims),
         "victims_reached_before_loss": reached,
         "reached_before_loss": _ratio(reached, len(victims)),

@@ -18,6 +18,8 @@ HEADLINE = (
     ("desk_listed_per_day_per_100k", "  规则列入 listed by the rules"),
     ("desk_escalated_per_day_per_100k", "  外呼未确认升级 escalated by an unconfirmed contact"),
     ("desk_precision_engaged", "一对一准确率(深度接触) one-to-one precision (engaged)"),
+    ("held_below_gate", "未达人工门槛、留辅助 held below the officer gate"),
+    ("held_engaged", "  其中深度接触 of them engaged"),
     ("reached_before_loss", "损失前触达率 reached before loss"),
     ("victims_reached_before_loss", "损失前触达人数 victims reached before loss"),
     (

@@ -29,7 +29,7 @@ from fanzha.workflow.tier.rules import (
     load_tier_rules,
     parse_tier_rules,
 )
-from fanzha.workflow.tier.service import TierConfig, assign_tiers
+from fanzha.workflow.tier.service import TierConfig, assign_tiers, held_below_gate
 from fanzha.workflow.warning.models import EarlyWarning
 
 RULES = load_tier_rules(None)
@@ -182,6 +182,7 @@ def test_policy_store_retry_then_hold_then_new_signal(factory: sessionmaker[Sess
         assert decisions == ["hold_sms", "none", "retry"]
         actions = list(s.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
         assert actions == ["tier_retry", "tier_hold"]
+        assert held_below_gate(s) == {wid}  # what `fanzha evaluate` counts as held
     with transaction(factory) as session:  # a new signal: a one-to-one candidate
         warning = session.get(EarlyWarning, wid)
         assert warning is not None

@@ -385,6 +385,16 @@ def _snapshot(w: EarlyWarning) -> WarningSnapshot:
     )
 
 
+def held_below_gate(session: Session) -> set[int]:
+    """Warnings an unconfirmed contact left below the officer gate (``tier_hold`` records)."""
+    rows = session.scalars(
+        select(AuditRecord.object_id).where(
+            AuditRecord.action == "tier_hold", AuditRecord.object_type == "warning"
+        )
+    )
+    return {int(key) for key in rows}
+
+
 def escalated_to_one_to_one(session: Session) -> set[int]:
     """Warnings that came to one-to-one by an outcome (a ``tier_escalate`` audit record)."""
     rows = session.execute(
