@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import typer
-from bench.bench_victim_desk import record_desk_outcomes
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -22,6 +21,7 @@ from fanzha.evaluation.experiment import residents_by_phone
 from fanzha.evaluation.truth import load_truth
 from fanzha.ingest import ingest_directory
 from fanzha.sim import SimConfig, simulate
+from fanzha.sim.officers import record_desk_outcomes
 from fanzha.store.database import make_engine, session_factory, transaction, upgrade
 from fanzha.store.event_store import EventStore
 from fanzha.workflow.warning.from_detection import take_in

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -34,6 +34,27 @@ CHECKPOINT_COLUMNS = (
 )
 
 
+class _WarningLike(Protocol):
+    """What a detected or a stored warning both have."""
+
+    @property
+    def resident_id(self) -> str: ...
+    @property
+    def phone(self) -> int | None: ...
+    @property
+    def episode_start(self) -> dt.datetime: ...
+    @property
+    def warned_at(self) -> dt.datetime: ...
+    @property
+    def last_signal_at(self) -> dt.datetime: ...
+    @property
+    def fraud_type(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def score(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class WarningSnapshot:
     """What the victim model needs of a warning (detected or stored)."""
@@ -51,6 +72,22 @@ class WarningSnapshot:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reasons", parse_reasons(self.reasons))
+
+    @classmethod
+    def of(cls, key: str, w: _WarningLike, reasons: Sequence[ReasonLike] | None) -> WarningSnapshot:
+        """The snapshot of a detected or a stored warning, under ``key``."""
+        return cls(
+            key,
+            w.resident_id,
+            w.phone,
+            w.episode_start,
+            w.warned_at,
+            w.last_signal_at,
+            w.fraud_type,
+            w.level,
+            w.score,
+            reasons or [],
+        )
 
     @property
     def typed_reasons(self) -> list[Reason]:

@@ -27,21 +27,7 @@ def load_victim_model(path: Path | None) -> VictimRiskModel | None:
 
 def snapshots_of(detected: Iterable[DetectedWarning]) -> list[WarningSnapshot]:
     """Detected warnings as snapshots, keyed by their position."""
-    return [
-        WarningSnapshot(
-            str(i),
-            w.resident_id,
-            w.phone,
-            w.episode_start,
-            w.warned_at,
-            w.last_signal_at,
-            w.fraud_type,
-            w.level,
-            w.score,
-            w.reasons,
-        )
-        for i, w in enumerate(detected)
-    ]
+    return [WarningSnapshot.of(str(i), w, w.reasons) for i, w in enumerate(detected)]
 
 
 def score_checkpoints(

@@ -69,23 +69,11 @@ def desk_labels(session: Session, since: dt.datetime | None = None) -> list[Desk
     for warning_id, category, warning in session.execute(query):
         if victim_label(category) is not None or victim_label(_code(latest, warning_id)) is None:
             latest[warning_id] = (category, warning)
-    return [DeskLabel(_snapshot(w), code, victim_label(code)) for code, w in latest.values()]
+    return [
+        DeskLabel(WarningSnapshot.of(str(w.id), w, w.reasons), code, victim_label(code))
+        for code, w in latest.values()
+    ]
 
 
 def _code(latest: dict[int, tuple[str, EarlyWarning]], warning_id: int) -> str:
     return latest[warning_id][0] if warning_id in latest else ""
-
-
-def _snapshot(w: EarlyWarning) -> WarningSnapshot:
-    return WarningSnapshot(
-        str(w.id),
-        w.resident_id,
-        w.phone,
-        w.episode_start,
-        w.warned_at,
-        w.last_signal_at,
-        w.fraud_type,
-        w.level,
-        w.score,
-        w.reasons or [],
-    )

@@ -358,7 +358,7 @@ def _victim_scores(
         return {}
     from fanzha.detection.victim.service import score_checkpoints
 
-    snapshots = [_snapshot(w) for w in todo]
+    snapshots = [WarningSnapshot.of(str(w.id), w, w.reasons) for w in todo]
     con = config.store.connect()
     try:
         ck = score_checkpoints(con, snapshots, config.model, every_signal=False)
@@ -368,21 +368,6 @@ def _victim_scores(
         int(row["warning"]): (float(row["victim_score"]), list(row["explanation"]))
         for row in ck.to_dict("records")
     }
-
-
-def _snapshot(w: EarlyWarning) -> WarningSnapshot:
-    return WarningSnapshot(
-        str(w.id),
-        w.resident_id,
-        w.phone,
-        w.episode_start,
-        w.warned_at,
-        w.last_signal_at,
-        w.fraud_type,
-        w.level,
-        w.score,
-        w.reasons or [],
-    )
 
 
 def held_below_gate(session: Session) -> set[int]:
