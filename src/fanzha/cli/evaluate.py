@@ -77,7 +77,7 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
             reached_at=r.reached_at,
             victim_score=r.victim_score,
             escalated=r.tier == "one_to_one" and r.id in escalated,
-            held=r.tier != "one_to_one" and r.id in held,
+            held=r.id in held,  # ever held, as the backtest counts it (held_ever)
         )
         for r in rows
     ]

@@ -4,11 +4,12 @@ For measuring the victim model trained on desk outcomes (``fanzha train-victim-m
 --from-desk``) against ground truth: ``bench/bench_victim_desk.py`` and its test.
 
 A warning's resident is engaged when ground truth has them as a target beyond a cold contact
-whose contact began by the time the officer records (the warning's issue time + ``delay``). ``unreachable`` of the warnings
-are recorded 未接通 (no label). Of the reached, an engaged resident is recorded engaged with
-``engaged_recorded`` (已被骗 when the loss came before the call, else 及时劝阻), otherwise
-自主防范; a resident who is not engaged is recorded 及时劝阻 with ``cold_recorded_engaged``,
-otherwise 自主防范 (a cold contact of a real fraud) or 不符 (no fraud contact at all).
+whose contact began by the time the officer records (the warning's issue time + ``delay``).
+``unreachable`` of the warnings are recorded 未接通 (no label). Of the reached, an engaged
+resident is recorded engaged with ``engaged_recorded`` (已被骗 when the loss came before the
+call, else 及时劝阻), otherwise 自主防范; a resident who is not engaged is recorded 及时劝阻
+with ``cold_recorded_engaged``, otherwise 自主防范 (a cold contact of a real fraud) or 不符
+(no fraud contact at all).
 """
 
 from __future__ import annotations
