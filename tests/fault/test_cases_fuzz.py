@@ -112,7 +112,7 @@ FUZZ = settings(
 # the large files: the encodings Chinese files come in, the header kept, the file whole
 # (truncation is the small files' part) and no NUL byte, so most import row by row
 LARGE = mutated_file(
-    rows=(400, 700),
+    rows=(200, 350),  # about two rows per case: 400–700 rows a file
     mutations=12,
     encodings=CHINESE_ENCODINGS,
     first_line=1,
@@ -143,7 +143,7 @@ def test_cases_import_fuzzed_files_count_every_row_and_reimport_adds_nothing(
     small()
     large()
     print(f"cases fuzz: {tally}")
-    assert tally["files"] >= 144 and tally["rows"] >= 10_000, tally  # 26k–28k seen (2026-12-07)
+    assert tally["files"] >= 144 and tally["rows"] >= 10_000, tally  # 17k seen (2026-12-07)
 
 
 def _check_file(

@@ -210,13 +210,8 @@ def list_teams(*, session: Session, principal: Principal) -> list[TeamRow]:
     members = select(Volunteer.team_id, func.count(Volunteer.id)).where(
         Volunteer.active.is_(True), Volunteer.team_id.in_(ids)
     )
-    sizes: dict[int | None, int] = dict(
-        session.execute(members.group_by(Volunteer.team_id)).tuples().all()
-    )
+    sizes: dict[int | None, int] = dict(session.execute(members.group_by(Volunteer.team_id)).all())
     leaders = [t.leader_id for t in teams if t.leader_id is not None]
-    names: dict[int | None, str] = dict(
-        session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(leaders)))
-        .tuples()
-        .all()
-    )
+    found = session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(leaders)))
+    names: dict[int | None, str] = dict(found.all())
     return [TeamRow(t, names.get(t.leader_id), sizes.get(t.id, 0)) for t in teams]
