@@ -55,6 +55,7 @@ from fanzha.workflow.tier.rules import (
 #: What detection runs with; set once by ``main`` from the command line.
 SCORER: TextScorer = KeywordScorer()
 RULES_FILE: Path | None = None  # None: the packaged rules
+TIER_RULES_FILE: Path | None = None  # None: the packaged tier rules
 OUTCOME_SEED = 0
 START_AFTER = dt.timedelta(minutes=30)  # an officer starts on a listed place (it is locked)
 GATES: list[float] = []  # officer gates (escalation.min_victim_score_to_officer); [] packaged
@@ -124,7 +125,7 @@ def test(root: Path, model: VictimRiskModel, capacities: list[int]) -> dict[str,
     con.close()
     truth = load_truth(root / "sim")
     resident_of = residents_by_phone(EventStore(root / "data"))
-    rules = load_tier_rules(None)
+    rules = load_tier_rules(TIER_RULES_FILE)
     out: dict[str, Any] = {
         "warnings": len(result.warnings),
         "checkpoints": len(ck),
@@ -211,6 +212,9 @@ def main() -> None:
         "--text-model", type=Path, default=None, help="trained text model; default keywords"
     )
     parser.add_argument("--rules", type=Path, default=None, help="rule file; default packaged")
+    parser.add_argument(
+        "--tier-rules", type=Path, default=None, help="tier rule file; default packaged"
+    )
     parser.add_argument("--outcome-seed", type=int, default=0, help="simulated contact outcomes")
     parser.add_argument(
         "--gates",
@@ -233,8 +237,11 @@ def main() -> None:
         help="minutes after listing at which an officer starts (the place can no longer move)",
     )
     args = parser.parse_args()
-    global SCORER, RULES_FILE, OUTCOME_SEED, START_AFTER, GATES, POLICY
-    GATES = list(args.gates or [load_tier_rules(None).escalation.min_victim_score_to_officer])
+    global SCORER, RULES_FILE, TIER_RULES_FILE, OUTCOME_SEED, START_AFTER, GATES, POLICY
+    TIER_RULES_FILE = args.tier_rules
+    GATES = list(
+        args.gates or [load_tier_rules(TIER_RULES_FILE).escalation.min_victim_score_to_officer]
+    )
     POLICY = dict(policy_setting(text) for text in args.escalation)
     START_AFTER = dt.timedelta(minutes=args.start_after)
     SCORER = load_text_scorer(args.text_model)
@@ -257,7 +264,7 @@ def main() -> None:
         "text_scorer": SCORER.version,
         "number_model": args.number_model,
         "rules": load_rules(RULES_FILE).full_version,
-        "tier_rules": load_tier_rules(None).full_version,
+        "tier_rules": load_tier_rules(TIER_RULES_FILE).full_version,
         "outcome_seed": OUTCOME_SEED,
         "gates": GATES,
         "escalation": POLICY,
