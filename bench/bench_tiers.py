@@ -67,6 +67,8 @@ SUMMARY = (
     "desk_precision_engaged",
     "held_below_gate",
     "held_engaged",
+    "calls_repeated",
+    "calls_repeated_engaged",
     "would_be_victims",
     "victims_reached_before_loss",
     "reached_before_loss",

@@ -28,7 +28,11 @@ from fanzha.sim import SimConfig
 from fanzha.store.database import make_engine, session_factory
 from fanzha.store.event_store import EventStore
 from fanzha.workflow.outcome.labels import desk_labels, victim_label
-from fanzha.workflow.tier.service import escalated_to_one_to_one, held_below_gate
+from fanzha.workflow.tier.service import (
+    calls_repeated,
+    escalated_to_one_to_one,
+    held_below_gate,
+)
 from fanzha.workflow.warning.models import EarlyWarning
 
 
@@ -52,6 +56,7 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
     with session_factory(db)() as session:
         escalated = escalated_to_one_to_one(session)
         held = held_below_gate(session)
+        retried = calls_repeated(session)
         rows = session.execute(
             select(
                 EarlyWarning.id,
@@ -78,6 +83,7 @@ def stored_warnings(settings: Settings) -> list[WarningFact]:
             victim_score=r.victim_score,
             escalated=r.tier == "one_to_one" and r.id in escalated,
             held=r.id in held,  # ever held, as the backtest counts it (held_ever)
+            retried=r.id in retried,
         )
         for r in rows
     ]

@@ -80,7 +80,11 @@ def run(
     no_audit: Annotated[bool, typer.Option("--no-audit", help="benchmarks only")] = False,
     database_url: str | None = DatabaseOption,
 ) -> None:
-    """Send the outbox: claim due rows, send with retries and rate limits, record receipts."""
+    """Send the outbox: claim due rows, send with retries and rate limits, record receipts.
+
+    Without --forever it returns when nothing due is left: a contact queued for a later time
+    (a repeated robot call an hour after the first) is reported as waiting and sent by the
+    first run (or the --forever service) after its time."""
     settings = settings_with(None, database_url)
     path = channels_file or settings.notify_channels_file
     if path is None:
@@ -98,11 +102,14 @@ def run(
         counts.add(
             vars(dispatcher.run(until_idle=not forever, stop=stop, receipt_wait=receipt_wait))
         )
+        waiting, first = dispatcher.waiting()
     finally:
         dispatcher.close()
     typer.echo(
         f"sent {counts.sent}, retry {counts.retry}, failed {counts.failed}, "
         f"held {counts.held}, receipts {counts.receipts}"
+        + (f", cancelled {counts.cancelled}" if counts.cancelled else "")
+        + (f"; {waiting} waiting until {first:%Y-%m-%d %H:%M}" if waiting and first else "")
     )
 
 
@@ -112,6 +119,7 @@ def make_dispatcher(
     """A dispatcher over the channels of ``path`` with the settings' batch, lease and retries."""
     from fanzha.notify import config, outbox
     from fanzha.notify.dispatcher import Dispatcher
+    from fanzha.workflow.tier.outreach import unwanted_calls
 
     channels, limiters = config.build(config.load_specs(path))
     return Dispatcher(
@@ -123,6 +131,7 @@ def make_dispatcher(
         lease=dt.timedelta(seconds=settings.notify_lease_seconds),
         policy=outbox.RetryPolicy(settings.notify_max_attempts, settings.notify_retry_seconds),
         clock=lambda: _now(settings),
+        prune=unwanted_calls,
     )
 
 
@@ -168,10 +177,13 @@ def outreach_summary(report: OutreachReport) -> str:
     def fmt(counts: Counter[str]) -> str:
         return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
 
-    return (
+    line = (
         f"warnings contacted: {fmt(report.queued)}; outcomes: {fmt(report.outcomes)}; "
         f"escalated to: {fmt(report.escalated)}"
     )
+    if report.scheduled:
+        line += f"; repeated calls queued for later: {fmt(report.scheduled)}"
+    return line
 
 
 @notify_app.command("status")

@@ -41,6 +41,7 @@ class WarningFact:
     victim_score: float | None = None  # the victim model's latest P(engaged)
     escalated: bool = False  # one-to-one by an unconfirmed automated contact (backtest)
     held: bool = False  # an unconfirmed contact left it below the officer gate (tier_hold)
+    retried: bool = False  # an unanswered or failed robot call was made again (tier_retry)
     contacted_at: dt.datetime | None = None  # simulated outcomes: first contact that got through
 
 

@@ -125,6 +125,7 @@ def tiered_facts(detected: list[DetectedWarning], tracks: list[Track]) -> list[W
             victim_score=t.victim_score,
             escalated=t.escalated,
             held=t.held_ever,
+            retried=t.calls > 1,
             contacted_at=t.contacted_at,
         )
         for w, t in zip(detected, tracks, strict=True)

@@ -19,6 +19,9 @@ Definitions (also in ``docs/tiers.md``):
   unconfirmed contact left below the officer gate (assisted, with a fallback SMS), and how
   many of them were about a resident who engaged — the residents the gate keeps from an
   officer.
+- *calls_repeated* / *calls_repeated_engaged* (only when any call was made again): warnings
+  whose unanswered or failed robot call the escalation policy made again (``tier_retry``),
+  and how many of them were about a resident who engaged.
 - *reached_before_loss_with_outcomes* (only with simulated contact outcomes): as
   *reached_before_loss*, but a warning reaches the resident when a contact got through
   (``contacted_at``: an SMS delivered, a robot call confirmed, an officer starting on a
@@ -88,6 +91,15 @@ def _held(facts: list[Any], targets: dict[str, list[Target]]) -> dict[str, Any]:
     return {"held_below_gate": len(held), "held_engaged": engaged}
 
 
+def _retried(facts: list[Any], targets: dict[str, list[Target]]) -> dict[str, Any]:
+    """Warnings whose robot call was made again, and the engaged among them (when any were)."""
+    again = [w for w in facts if w.retried]
+    if not again:
+        return {}
+    engaged = sum(_engaged(w, targets.get(w.resident_id, [])) for w in again)
+    return {"calls_repeated": len(again), "calls_repeated_engaged": engaged}
+
+
 def _with_outcomes(
     facts: list[Any], victims: list[tuple[str, Target]], by_resident: dict[str, list[Any]]
 ) -> dict[str, Any]:
@@ -136,6 +148,7 @@ def tier_figures(
         **_desk_split(facts, per_100k_day),
         "desk_precision_engaged": _ratio(desk[1], desk[0]),
         **_held(facts, targets),
+        **_retried(facts, targets),
         "would_be_victims": len(victims),
         "victims_reached_before_loss": reached,
         "reached_before_loss": _ratio(reached, len(victims)),

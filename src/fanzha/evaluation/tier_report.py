@@ -20,6 +20,8 @@ HEADLINE = (
     ("desk_precision_engaged", "一对一准确率(深度接触) one-to-one precision (engaged)"),
     ("held_below_gate", "未达人工门槛、留辅助 held below the officer gate"),
     ("held_engaged", "  其中深度接触 of them engaged"),
+    ("calls_repeated", "未接通重拨 robot calls made again (unanswered/failed)"),
+    ("calls_repeated_engaged", "  其中深度接触 of them engaged"),
     ("reached_before_loss", "损失前触达率 reached before loss"),
     ("victims_reached_before_loss", "损失前触达人数 victims reached before loss"),
     (

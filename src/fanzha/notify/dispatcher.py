@@ -4,6 +4,11 @@ One pass over every channel (:meth:`Dispatcher.run_once`): claim up to ``batch_s
 (as many as the rate limit allows), commit; send the batch; record the results, commit; then
 poll receipts, store the matched ones, commit, and only then acknowledge them to the provider.
 A crash between any two steps loses nothing: see :mod:`fanzha.notify.outbox`.
+
+A row with a ``not_before`` later than the dispatcher's clock is not claimed; it is *waiting*
+(:meth:`Dispatcher.waiting`), not outstanding, so a run until idle does not wait for it. Before
+each pass an optional ``prune`` hook (the caller's rule: notify does not know warnings) names
+queued rows no longer wanted; they are cancelled (audited) before they could be claimed.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -28,6 +33,11 @@ from fanzha.store.database import transaction
 
 logger = logging.getLogger(__name__)
 
+# queued rows the caller no longer wants (ids), given a session and the dispatcher's now
+PruneHook = Callable[[Session, dt.datetime], Sequence[int]]
+# not outstanding: final, or given up on
+SETTLED = FINAL_STATUSES | {"unknown", "cancelled"}
+
 
 @dataclass
 class DispatchCounts:
@@ -38,6 +48,7 @@ class DispatchCounts:
     failed: int = 0
     held: int = 0  # held back by a per-robot rate limit
     receipts: int = 0
+    cancelled: int = 0  # queued rows the prune hook dropped
 
     def add(self, other: Mapping[str, int]) -> None:
         """Add counts from :func:`outbox.record`."""
@@ -57,10 +68,19 @@ class Dispatcher:
     lease: dt.timedelta = dt.timedelta(seconds=60)
     policy: outbox.RetryPolicy = field(default_factory=outbox.RetryPolicy)
     clock: Callable[[], dt.datetime] = outbox.utcnow
+    prune: PruneHook | None = None
 
     def run_once(self) -> DispatchCounts:
         """One pass over every channel."""
         counts = DispatchCounts()
+        if self.prune is not None:
+            with transaction(self.factory) as session:
+                now = self.clock()
+                ids = self.prune(session, now)
+                if ids:
+                    counts.cancelled += outbox.cancel(
+                        session, ids, now, "no longer wanted", self.audit
+                    )
         for name, channel in self.channels.items():
             self._send(name, channel, counts)
             counts.receipts += self._receipts(name, channel)
@@ -128,17 +148,24 @@ class Dispatcher:
         return len(matched)
 
     def outstanding(self) -> int:
-        """Rows not yet final: pending, sending, or sent and waiting for a receipt."""
+        """Rows not yet final: pending, sending, or sent and waiting for a receipt (a row
+        waiting for its ``not_before`` is not: see :meth:`waiting`)."""
         with self.factory() as session:
             query = (
                 select(func.count())
                 .select_from(OutboxRow)
                 .where(
                     OutboxRow.channel.in_(list(self.channels)),
-                    OutboxRow.status.not_in(sorted(FINAL_STATUSES | {"unknown"})),
+                    OutboxRow.status.not_in(sorted(SETTLED)),
+                    ~outbox.not_yet(self.clock()),
                 )
             )
             return int(session.scalar(query) or 0)
+
+    def waiting(self) -> tuple[int, dt.datetime | None]:
+        """Rows queued with a ``not_before`` still ahead of the clock, and the earliest."""
+        with self.factory() as session:
+            return outbox.waiting(session, list(self.channels), self.clock())
 
     def run(
         self,
@@ -155,7 +182,7 @@ class Dispatcher:
         quiet_since = time.monotonic()
         while not stop.is_set():
             counts = self.run_once()
-            for key in ("sent", "retry", "failed", "held", "receipts"):
+            for key in ("sent", "retry", "failed", "held", "receipts", "cancelled"):
                 setattr(total, key, getattr(total, key) + getattr(counts, key))
             if counts.sent or counts.receipts or counts.failed:
                 quiet_since = time.monotonic()

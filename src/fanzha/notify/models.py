@@ -5,7 +5,9 @@ broadcast), the channel and an attempt key, with a unique constraint: enqueueing
 intent twice is a no-op. ``ref`` is the client reference sent to the provider with every try
 (the idempotency key a provider uses to detect a resend). A long SMS has several parts, each
 with its own provider id (``notify_provider_ids``); receipts are kept once per part and status
-(``notify_receipts``). Times are naive UTC.
+(``notify_receipts``). ``not_before`` (migration ``0020_outbox_not_before``) keeps a queued
+row from being claimed before that time (a repeated robot call an hour after the first).
+Times are naive, in the clock of the caller and the dispatcher (UTC unless they pass one).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class OutboxRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    not_before: Mapped[dt.datetime | None] = mapped_column(DateTime)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
     provider_id: Mapped[str | None] = mapped_column(String(80))

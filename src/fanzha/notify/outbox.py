@@ -6,6 +6,10 @@ lease they are claimed again. For an idempotent channel the resend carries the s
 reference, so the provider answers with the original message id (exactly one message goes
 out); for the others the row becomes ``unknown`` and is not resent (at most once). Every
 state change hands :class:`AuditNote` s to the caller's hook inside the same transaction.
+
+An intent may carry a ``not_before`` time: its row is not claimed before it (``waiting``
+until then, not ``outstanding``: see :func:`waiting`). A waiting row the caller no longer
+wants can be :func:`cancel` ed before it goes out.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -62,6 +66,7 @@ class Intent:
     body: str
     language: str = "zh"
     template: str = ""
+    not_before: dt.datetime | None = None  # not claimed before this time
 
 
 def utcnow() -> dt.datetime:
@@ -96,6 +101,7 @@ def insert_ignoring(session: Session, table: Table) -> Any:
 
 
 def _row(intent: Intent, now: dt.datetime) -> dict[str, Any]:
+    due = now if intent.not_before is None else max(now, intent.not_before)
     return {
         "ref": ref_for(intent.subject_type, intent.subject_id, intent.channel, intent.attempt_key),
         "subject_type": intent.subject_type,
@@ -110,7 +116,8 @@ def _row(intent: Intent, now: dt.datetime) -> dict[str, Any]:
         "status": "pending",
         "attempts": 0,
         "parts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": due,
+        "not_before": intent.not_before,
         "created_at": now,
     }
 
@@ -164,7 +171,11 @@ def claim(
         return []
     c = OUTBOX.c
     stale = and_(c.status == "sending", c.claimed_at < now - lease)
-    due = and_(c.status == "pending", c.next_attempt_at <= now)
+    due = and_(
+        c.status == "pending",
+        c.next_attempt_at <= now,
+        or_(c.not_before.is_(None), c.not_before <= now),
+    )
     query = (
         select(*[c[name] for name in CLAIM_COLUMNS])
         .where(c.channel == channel, or_(due, stale))
@@ -203,6 +214,52 @@ def claim(
         )
     audit(session, notes)
     return claimed
+
+
+def not_yet(now: dt.datetime) -> Any:
+    """Pending rows whose ``not_before`` is later than ``now`` (waiting for their time)."""
+    c = OUTBOX.c
+    return and_(c.status == "pending", c.not_before.is_not(None), c.not_before > now)
+
+
+def waiting(
+    session: Session, channels: Sequence[str], now: dt.datetime
+) -> tuple[int, dt.datetime | None]:
+    """How many rows of ``channels`` wait for a ``not_before`` later than ``now``, and the
+    earliest such time."""
+    c = OUTBOX.c
+    query = select(func.count(), func.min(c.not_before)).where(
+        c.channel.in_(list(channels)), not_yet(now)
+    )
+    count, first = session.execute(query).one()
+    return int(count or 0), first
+
+
+def cancel(
+    session: Session, ids: Sequence[int], now: dt.datetime, reason: str, audit: AuditHook
+) -> int:
+    """Cancel pending rows not yet tried (``cancelled``, final; audited); the number."""
+    c = OUTBOX.c
+    notes: list[AuditNote] = []
+    for chunk in chunks(list(ids)):
+        found = session.execute(
+            select(*[c[name] for name in CLAIM_COLUMNS])
+            .where(c.id.in_(chunk), c.status == "pending", c.attempts == 0)
+            .with_for_update()
+        ).mappings()
+        rows = [
+            Claimed(**{k: v for k, v in r.items() if k != "status"}, claim_token="") for r in found
+        ]
+        if not rows:
+            continue
+        session.execute(
+            update(OUTBOX)
+            .where(c.id.in_([r.id for r in rows]))
+            .values(status="cancelled", error=reason[:200], final_at=now)
+        )
+        notes.extend(note("notify.cancelled", r, now, reason=reason) for r in rows)
+    audit(session, notes)
+    return len(notes)
 
 
 def chunks(values: Sequence[int], size: int = 900) -> list[Sequence[int]]:

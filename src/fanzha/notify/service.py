@@ -4,7 +4,9 @@ The tiering (``workflow``) decides who gets an automated contact and calls
 :func:`request_contact` inside its own transaction; the dispatcher (``fanzha notify run``)
 sends it. :func:`contact_states` tells the tiering whether a contact was delivered or
 confirmed (an unconfirmed contact escalates). Calling it again with the same warning,
-channel and ``attempt`` is a no-op, so a retried transaction never sends twice.
+channel and ``attempt`` is a no-op, so a retried transaction never sends twice. With
+``not_before`` the dispatcher does not send it before that time (in the dispatcher's clock);
+a dispatcher's ``prune`` hook may cancel it while it waits.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ def request_contact(
     language: str = "zh",
     attempt: str = "auto-1",
     now: dt.datetime | None = None,
+    not_before: dt.datetime | None = None,
 ) -> str:
-    """Queue one automated warning (``form`` ``sms`` or ``voice``); its client reference."""
+    """Queue one automated warning (``form`` ``sms`` or ``voice``), not sent before
+    ``not_before`` if given; its client reference."""
     text = templates.render(fraud_type, form, language)
     intent = outbox.Intent(
         "warning",
@@ -56,6 +60,7 @@ def request_contact(
         text.body,
         language,
         text.template,
+        not_before,
     )
     outbox.enqueue(session, [intent], now or outbox.utcnow())
     return outbox.ref_for("warning", str(warning_id), channel, attempt)

@@ -13,6 +13,7 @@ _SEND_STATES: dict[str, tuple[str, str]] = {
     "failed": ("发送失败", "failed"),
     "expired": ("已过期", "expired"),
     "unknown": ("结果未知（未重发）", "outcome unknown (not resent)"),
+    "cancelled": ("已取消（未发送）", "cancelled (not sent)"),
     "answered": ("已接听", "answered"),
     "confirmed": ("已确认", "confirmed"),
     "refused": ("已拒接", "refused"),

@@ -175,8 +175,10 @@ def test_backtest_policy_calls_again_and_sends_only_likely_victims_to_an_officer
     t = truth(target(ALICE, 0, 5), target(BOB, 0, 5), residents=100_000)
     tiers = evaluate(t, tiered_facts(warnings, tracks), RESIDENT)["tiers"]
     assert (tiers["held_below_gate"], tiers["held_engaged"]) == (1, 1)  # B, engaged, held
+    assert (tiers["calls_repeated"], tiers["calls_repeated_engaged"]) == (2, 2)  # A and B
     cold = evaluate(truth(target(ALICE, 0, 5)), tiered_facts(warnings, tracks), RESIDENT)
     assert (cold["tiers"]["held_below_gate"], cold["tiers"]["held_engaged"]) == (1, 0)
+    assert (cold["tiers"]["calls_repeated"], cold["tiers"]["calls_repeated_engaged"]) == (2, 1)
     low = replay(warnings, ck, with_gate(0.1), 3, sim=NOBODY, engaged=never)
     assert all(t.tier == "one_to_one" for t in low)  # a gate below both: both to an officer
 

@@ -319,3 +319,79 @@ def test_outbox_voice_contact_ends_with_the_call_outcome(factory: sessionmaker[S
         assert [c.status for c in service.contact_states(s, 1)] == ["confirmed"]
         assert [c.status for c in service.contact_states(s, 2)] == ["no_answer"]
     assert "请按1确认" in next(iter(robot.state.scripts.values()))
+
+
+def test_outbox_not_before_row_waits_for_its_time_then_goes_once(
+    factory: sessionmaker[Session], gateway: LocalSmsGateway
+) -> None:
+    later = T0 + dt.timedelta(minutes=60)
+    with transaction(factory) as s:
+        outbox.enqueue(s, _intents(2, "sms"), T0)  # due now
+        service.request_contact(
+            s,
+            warning_id=7,
+            fraud_type="romance",
+            recipient="13800000007",
+            channel="sms",
+            attempt="auto-2",
+            now=T0,
+            not_before=later,
+        )
+        assert outbox.enqueue(s, [], T0) == 0
+    clock = [T0]
+    channels, limiters = config.build(
+        {"sms": {"kind": "http_sms", "url": gateway.url, "token": "test-token"}}
+    )
+    dispatcher = Dispatcher(factory, channels, limiters, clock=lambda: clock[0])
+    try:
+        counts = dispatcher.run(receipt_wait=30)  # returns: a waiting row is not outstanding
+        assert counts.sent == 2 and set(gateway.state.handsets) == {"13800000000", "13800000001"}
+        assert dispatcher.outstanding() == 0 and dispatcher.waiting() == (1, later)
+        clock[0] = later - dt.timedelta(minutes=30)
+        assert dispatcher.run(receipt_wait=5).sent == 0 and "13800000007" not in (
+            gateway.state.handsets
+        )
+        clock[0] = later + dt.timedelta(minutes=1)
+        assert dispatcher.waiting() == (0, None)
+        assert dispatcher.run(receipt_wait=5).sent == 1
+        assert dispatcher.run(receipt_wait=5).sent == 0  # once
+    finally:
+        dispatcher.close()
+    assert gateway.state.handsets["13800000007"] == 1 and gateway.state.duplicates == 0
+    assert _statuses(factory) == {"delivered": 3}
+    with factory() as s:
+        row = s.scalars(select(OutboxRow).where(OutboxRow.attempt_key == "auto-2")).one()
+        assert row.not_before == later and row.sent_at == later + dt.timedelta(minutes=1)
+
+
+def test_outbox_prune_cancels_waiting_rows_before_they_go(factory: sessionmaker[Session]) -> None:
+    later = T0 + dt.timedelta(minutes=60)
+    with transaction(factory) as s:
+        intents = [
+            outbox.Intent(
+                "warning", str(i), "fake", "auto-2", f"1380000{i:04d}", "t", "b", "zh", "", later
+            )
+            for i in range(2)
+        ]
+        outbox.enqueue(s, intents, T0)
+        ids = list(s.scalars(select(OutboxRow.id).order_by(OutboxRow.id)))
+    fake = Scripted([SendResult(("p1",))])
+    clock = [T0]
+    dispatcher = Dispatcher(
+        factory,
+        {"fake": fake},
+        audit=audit_hook,
+        clock=lambda: clock[0],
+        prune=lambda _s, _now: ids[:1],
+    )
+    assert dispatcher.run_once().cancelled == 1
+    assert dispatcher.run_once().cancelled == 0  # already final
+    assert dispatcher.waiting() == (1, later) and dispatcher.outstanding() == 0
+    clock[0] = later
+    assert dispatcher.run_once().sent == 1
+    assert [i.ref for i in fake.sent] == [outbox.ref_for("warning", "1", "fake", "auto-2")]
+    assert _statuses(factory) == {"cancelled": 1, "sent": 1}
+    with factory() as s:
+        actions = list(s.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
+        assert actions == ["notify.cancelled", "notify.sent"]
+        assert verify(session=s).first_bad_id is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import String, func, select
@@ -25,8 +25,10 @@ from fanzha.workflow.tier.models import ContactOutcome
 from fanzha.workflow.tier.outreach import (
     EVENT_OF_STATUS,
     OutreachChannels,
+    OutreachReport,
     apply_outcomes,
     run_outreach,
+    unwanted_calls,
 )
 from fanzha.workflow.tier.rules import TierRules, escalate_at_once, load_tier_rules
 from fanzha.workflow.warning.models import EarlyWarning
@@ -45,6 +47,7 @@ WARNINGS = {
     "PF": ("one_to_one", 13700000004),  # the desk's: no robot
 }
 UNDELIVERABLE = {"13700000006"}
+Runner = Callable[[], OutreachReport]
 
 
 @pytest.fixture
@@ -212,13 +215,34 @@ def _audits(factory: sessionmaker[Session], action: str) -> Counter[str]:
         return Counter(r for (r,) in rows)
 
 
-def _hour_passes(factory: sessionmaker[Session]) -> None:
-    """The repeated calls come due (as if ``retry_after_minutes`` had passed)."""
-    with transaction(factory) as session:
-        for row in session.scalars(
-            select(ContactOutcome).where(ContactOutcome.retry_at.is_not(None))
-        ):
-            row.retry_at = (row.retry_at or T0) - dt.timedelta(minutes=61)
+def _clocked(dispatcher: Dispatcher, rules: TierRules) -> tuple[list[dt.datetime], Runner]:
+    """A clock the test moves (the dispatcher's and outreach's) and a ``fanzha notify run``
+    on it (the dispatcher prunes unwanted repeated calls, as the CLI's does)."""
+    now = [T0 + dt.timedelta(hours=1)]
+    dispatcher.clock = lambda: now[0]
+    dispatcher.prune = unwanted_calls
+
+    def run() -> OutreachReport:
+        return run_outreach(
+            dispatcher.factory,
+            lambda: dispatcher.run(until_idle=True, receipt_wait=5),
+            rules,
+            OutreachChannels(),
+            lambda: now[0],
+        )
+
+    return now, run
+
+
+def _repeated_calls(factory: sessionmaker[Session]) -> dict[str, tuple[str, dt.datetime | None]]:
+    """resident → (status, not_before) of its ``auto-2`` robot call."""
+    with factory() as s:
+        rows = s.execute(
+            select(EarlyWarning.resident_id, OutboxRow.status, OutboxRow.not_before)
+            .join(OutboxRow, OutboxRow.subject_id == func.cast(EarlyWarning.id, String))
+            .where(OutboxRow.attempt_key == "auto-2")
+        )
+        return {r: (status, at) for r, status, at in rows}
 
 
 def test_outreach_policy_calls_again_then_sends_only_likely_victims_to_an_officer(
@@ -232,21 +256,35 @@ def test_outreach_policy_calls_again_then_sends_only_likely_victims_to_an_office
     )
     _store_policy(factory)
     gateway, robot = dispatcher.servers  # type: ignore[attr-defined]
-    first = _run(factory, dispatcher, rules)
-    assert first.queued == Counter({"voice": 4, "sms": 1})  # type: ignore[attr-defined]
-    assert first.decisions["retry"] == 3  # type: ignore[attr-defined]
+    now, run = _clocked(dispatcher, rules)
+    decided = now[0]
+    first = run()
+    assert first.queued == Counter({"voice": 4, "sms": 1})
+    assert first.decisions["retry"] == 3
+    # the repeated calls are queued with the outcome, not before the hour is up
+    assert first.scheduled == Counter({"voice": 3})
+    hour = decided + dt.timedelta(minutes=60)
+    assert _repeated_calls(factory) == dict.fromkeys(("QD", "QG", "QN"), ("pending", hour))
+    with factory() as s:
+        retry = select(ContactOutcome.retry_at).where(ContactOutcome.decision == "retry")
+        assert set(s.scalars(retry)) == {hour}
+    assert dispatcher.waiting() == (3, hour) and dispatcher.outstanding() == 0
     assert len(robot.state.calls) == 4 and set(gateway.state.handsets) == {"13700000016"}
     assert set(_tiers(factory).values()) == {"assisted"}  # nobody to an officer yet
     assert _audits(factory, "tier_retry") == Counter({"QD": 1, "QG": 1, "QN": 1})
     assert _audits(factory, "tier_hold") == Counter({"QH": 1})
 
-    early = _run(factory, dispatcher, rules)  # within the hour: the repeated calls are not due
-    assert not early.queued and len(robot.state.calls) == 4  # type: ignore[attr-defined]
+    now[0] = decided + dt.timedelta(minutes=30)
+    early = run()  # within the hour: the repeated calls wait
+    assert not early.queued and not early.scheduled and not early.outcomes
+    assert len(robot.state.calls) == 4
+    assert {status for status, _ in _repeated_calls(factory).values()} == {"pending"}
 
-    _hour_passes(factory)
-    second = _run(factory, dispatcher, rules)
-    assert second.queued == Counter({"voice": 3, "sms": 1})  # type: ignore[attr-defined]
+    now[0] = decided + dt.timedelta(minutes=61)
+    second = run()
+    assert second.queued == Counter({"sms": 1})  # the calls were queued already
     assert len(robot.state.calls) == 7
+    assert {status for status, _ in _repeated_calls(factory).values()} == {"no_answer"}
     assert gateway.state.handsets == {"13700000016": 1, "13700000009": 1}  # fallback SMS
     assert _tiers(factory) == {
         "QD": "one_to_one",
@@ -266,10 +304,29 @@ def test_outreach_policy_calls_again_then_sends_only_likely_victims_to_an_office
         assert "below officer gate 30%" in (by["QG"].tier_reasons or [])[-2]["en"]
         assert by["QD"].tier_rank is not None
 
-    _hour_passes(factory)
-    again = _run(factory, dispatcher, rules)  # a re-run sends nothing twice
-    assert not again.queued and not again.outcomes  # type: ignore[attr-defined]
+    now[0] = decided + dt.timedelta(minutes=122)
+    again = run()  # a re-run sends nothing twice
+    assert not again.queued and not again.outcomes
     assert gateway.state.duplicates == 0 and robot.state.duplicates == 0
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(OutboxRow)) == 9
         assert s.scalar(select(func.count()).select_from(ContactOutcome)) == 9
+
+
+def test_outreach_repeated_call_of_a_warning_gone_from_assisted_is_not_made(
+    factory: sessionmaker[Session], dispatcher: Dispatcher
+) -> None:
+    _store_policy(factory)
+    _, robot = dispatcher.servers  # type: ignore[attr-defined]
+    now, run = _clocked(dispatcher, RULES)
+    decided = now[0]
+    assert run().scheduled == Counter({"voice": 3})
+    with transaction(factory) as session:  # within the hour the desk takes QG one-to-one
+        qg = session.scalars(select(EarlyWarning).where(EarlyWarning.resident_id == "QG")).one()
+        qg.tier = "one_to_one"
+    now[0] = decided + dt.timedelta(minutes=61)
+    run()
+    assert len(robot.state.calls) == 4 + 2
+    calls = _repeated_calls(factory)
+    assert calls["QG"][0] == "cancelled" and calls["QD"][0] == calls["QN"][0] == "no_answer"
+    assert dispatcher.waiting() == (0, None) and dispatcher.outstanding() == 0

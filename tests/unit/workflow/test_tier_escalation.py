@@ -22,6 +22,7 @@ from fanzha.workflow.tier.outreach import (
     apply_outcomes,
     attempt_number,
     queue_contacts,
+    unwanted_calls,
 )
 from fanzha.workflow.tier.rules import (
     TierRules,
@@ -29,7 +30,12 @@ from fanzha.workflow.tier.rules import (
     load_tier_rules,
     parse_tier_rules,
 )
-from fanzha.workflow.tier.service import TierConfig, assign_tiers, held_below_gate
+from fanzha.workflow.tier.service import (
+    TierConfig,
+    assign_tiers,
+    calls_repeated,
+    held_below_gate,
+)
 from fanzha.workflow.warning.models import EarlyWarning
 
 RULES = load_tier_rules(None)
@@ -162,11 +168,20 @@ def test_policy_store_retry_then_hold_then_new_signal(factory: sessionmaker[Sess
         wid = w.id
         assert queue_contacts(session, channels, T0).queued == {"voice": 1}
         _finish(session, "no_answer")
-        assert apply_outcomes(session, rules, T0).decisions == {"retry": 1}
-        assert not queue_contacts(session, channels, T0 + dt.timedelta(minutes=59)).queued
+        applied = apply_outcomes(session, rules, T0)
+        assert applied.decisions == {"retry": 1} and applied.scheduled == {"voice": 1}
         due = T0 + dt.timedelta(minutes=60)
-        assert queue_contacts(session, channels, due).queued == {"voice": 1}
-        assert not queue_contacts(session, channels, due).queued  # once
+        call = session.scalars(select(OutboxRow).where(OutboxRow.attempt_key == "auto-2")).one()
+        assert call.status == "pending" and call.not_before == due  # queued with the outcome
+        assert unwanted_calls(session, T0) == []  # still assisted: it is wanted
+        session.delete(call)  # as for an outcome applied before migration 0020: no call yet
+        session.flush()
+        early = queue_contacts(session, channels, T0 + dt.timedelta(minutes=59))
+        assert not early.queued and early.scheduled == {"voice": 1}
+        call = session.scalars(select(OutboxRow).where(OutboxRow.attempt_key == "auto-2")).one()
+        assert call.not_before == due and call.next_attempt_at == due
+        late = queue_contacts(session, channels, due)
+        assert not late.queued and not late.scheduled  # once
         _finish(session, "no_answer")
         assert apply_outcomes(session, rules, due).decisions == {"hold": 1}
         assert queue_contacts(session, channels, due).queued == {"sms": 1}  # the fallback
@@ -183,6 +198,7 @@ def test_policy_store_retry_then_hold_then_new_signal(factory: sessionmaker[Sess
         actions = list(s.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
         assert actions == ["tier_retry", "tier_hold"]
         assert held_below_gate(s) == {wid}  # what `fanzha evaluate` counts as held
+        assert calls_repeated(s) == {wid}  # and as called again
     with transaction(factory) as session:  # a new signal: a one-to-one candidate
         warning = session.get(EarlyWarning, wid)
         assert warning is not None

@@ -12,10 +12,15 @@ assisted (a call next); a call that is not confirmed is made again once when it 
 answered or failed (``escalation.retry_calls``, ``retry_after_minutes`` later: the row's
 ``retry_at``), and then goes to an officer only when the victim score reaches
 ``min_victim_score_to_officer``; below it the warning is held at assisted and gets a fallback
-SMS if it had none. :func:`queue_contacts` queues the repeated calls that are due (attempt key
-``auto-2``, ...) and the fallback SMS, each once (the outbox's unique key and the
-``tier_contact_outcomes`` rows). :func:`run_outreach` loops queue → send → apply until nothing
-new is queued; a repeated call due later is queued by a later run.
+SMS if it had none. The repeated call (attempt key ``auto-2``, ...) is queued when the
+outcome is applied, with the outbox's ``not_before`` = ``retry_at``: the dispatcher sends it at
+that time, not before (a ``fanzha notify run --forever`` at the minute; a one-shot run leaves
+it waiting). :func:`queue_contacts` queues the fallback SMS and the repeated calls of outcomes
+applied before that (``retry`` rows without their call, ``not_before`` = ``retry_at``), each
+once (the outbox's unique key and the ``tier_contact_outcomes`` rows). A waiting repeated call
+of a warning that was closed or left assisted meanwhile is cancelled before it goes out
+(:func:`unwanted_calls`, the dispatcher's ``prune`` hook). :func:`run_outreach` loops queue →
+send → apply until a pass neither queues a contact to send now nor applies an outcome.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.notify.channel import FINAL_STATUSES
@@ -73,7 +78,8 @@ class OutreachChannels:
 class OutreachReport:
     """What one or more passes did."""
 
-    queued: Counter[str] = field(default_factory=Counter)  # by channel
+    queued: Counter[str] = field(default_factory=Counter)  # by channel, to send now
+    scheduled: Counter[str] = field(default_factory=Counter)  # by channel, not before later
     outcomes: Counter[str] = field(default_factory=Counter)  # by final status
     escalated: Counter[str] = field(default_factory=Counter)  # by new tier
     decisions: Counter[str] = field(default_factory=Counter)  # by policy action
@@ -82,6 +88,7 @@ class OutreachReport:
     def add(self, other: OutreachReport) -> None:
         """Add another report's counts to this one."""
         self.queued.update(other.queued)
+        self.scheduled.update(other.scheduled)
         self.outcomes.update(other.outcomes)
         self.escalated.update(other.escalated)
         self.decisions.update(other.decisions)
@@ -214,31 +221,80 @@ def _outcome_row(
     )
 
 
+def _queue_retry(
+    session: Session,
+    warning: EarlyWarning,
+    channel: str,
+    language: str,
+    after: str,
+    retry_at: dt.datetime,
+    now: dt.datetime,
+    report: OutreachReport,
+) -> None:
+    """The robot call after attempt ``after``, not before ``retry_at``, once."""
+    nxt = attempt_key(attempt_number(after) + 1)
+    same = and_(OutboxRow.channel == channel, OutboxRow.attempt_key == nxt)
+    if _contacts(session, warning.id, same):
+        return
+    request_contact(
+        session,
+        warning_id=warning.id,
+        fraud_type=warning.fraud_type,
+        recipient=str(warning.phone),
+        channel=channel,
+        form="voice",
+        language=language,
+        attempt=nxt,
+        now=now,
+        not_before=retry_at,
+    )
+    (report.scheduled if retry_at > now else report.queued)[channel] += 1
+
+
 def _queue_retries(
     session: Session, channels: OutreachChannels, now: dt.datetime, report: OutreachReport
 ) -> None:
-    """Repeated robot calls due by ``now`` of warnings still assisted, once each."""
+    """The repeated robot calls of ``retry`` outcomes applied before they were queued with
+    the outcome (migration ``0020_outbox_not_before``), of warnings still assisted, once each,
+    not before their ``retry_at``."""
     if channels.voice is None:
         return
     rows = session.execute(
-        select(EarlyWarning, OutboxRow.attempt_key)
+        select(EarlyWarning, OutboxRow.attempt_key, ContactOutcome.retry_at)
         .join(ContactOutcome, ContactOutcome.warning_id == EarlyWarning.id)
         .join(OutboxRow, OutboxRow.id == ContactOutcome.outbox_id)
         .where(
             ContactOutcome.decision == "retry",
-            ContactOutcome.retry_at <= now,
+            ContactOutcome.retry_at.is_not(None),
             EarlyWarning.is_open.is_(True),
             EarlyWarning.tier == "assisted",
+            EarlyWarning.phone.is_not(None),
         )
         .order_by(ContactOutcome.outbox_id)
     )
-    for warning, key in list(rows):
-        nxt = attempt_key(attempt_number(key) + 1)
-        same = and_(OutboxRow.channel == channels.voice, OutboxRow.attempt_key == nxt)
-        if _contacts(session, warning.id, same):
-            continue
-        _request(session, warning, channels, (channels.voice, "voice"), nxt, now)
-        report.queued[channels.voice] += 1
+    for warning, key, retry_at in list(rows):
+        at = retry_at or now
+        _queue_retry(session, warning, channels.voice, channels.language, key, at, now, report)
+
+
+def unwanted_calls(session: Session, now: dt.datetime) -> list[int]:
+    """Repeated robot calls still waiting (queued with a ``not_before``, not tried) of
+    warnings that were closed or left assisted since: the outbox ids, for the dispatcher's
+    ``prune`` hook (they are cancelled, not sent)."""
+    del now  # waiting or due: either is dropped before it is claimed
+    query = (
+        select(OutboxRow.id)
+        .join(EarlyWarning, OutboxRow.subject_id == cast(EarlyWarning.id, String))
+        .where(
+            OutboxRow.subject_type == "warning",
+            OutboxRow.status == "pending",
+            OutboxRow.attempts == 0,
+            OutboxRow.not_before.is_not(None),
+            or_(EarlyWarning.is_open.is_(False), EarlyWarning.tier.is_distinct_from("assisted")),
+        )
+        .order_by(OutboxRow.id)
+    )
+    return list(session.scalars(query))
 
 
 def _queue_fallbacks(
@@ -283,7 +339,19 @@ def apply_outcomes(session: Session, rules: TierRules, now: dt.datetime) -> Outr
         if warning.is_open:
             decision = after_contact(_contact(session, warning, row, event), rules)
         moved = event is not None and apply_contact(session, warning, decision, event, now=now)
-        session.add(_outcome_row(row, warning, event, decision, moved, now))
+        outcome = _outcome_row(row, warning, event, decision, moved, now)
+        session.add(outcome)
+        if outcome.decision == "retry" and outcome.retry_at is not None and warning.phone:
+            _queue_retry(
+                session,
+                warning,
+                row.channel,
+                row.language,
+                row.attempt_key,
+                outcome.retry_at,
+                now,
+                report,
+            )
         report.outcomes[row.status] += 1
         report.decisions[decision.action] += 1
         if moved:
@@ -315,8 +383,10 @@ def run_outreach(
     *,
     max_rounds: int = 5,
 ) -> OutreachReport:
-    """Queue contacts, ``send`` (the dispatcher until idle), apply outcomes; repeat while an
-    escalation queued a new contact (a failed SMS gets a call, at most ``max_rounds``)."""
+    """Queue contacts, ``send`` (the dispatcher until idle), apply outcomes; repeat while a
+    pass queued a contact to send now or applied an outcome (a failed SMS gets a call, a held
+    warning its fallback SMS; at most ``max_rounds``). A repeated call queued for later is
+    left waiting in the outbox (``report.scheduled``)."""
     total = OutreachReport()
     for _ in range(max_rounds):
         with transaction(factory) as session:
@@ -324,8 +394,9 @@ def run_outreach(
         total.add(queued)
         send()
         with transaction(factory) as session:
-            total.add(apply_outcomes(session, rules, clock()))
+            applied = apply_outcomes(session, rules, clock())
+        total.add(applied)
         total.rounds += 1
-        if not queued.queued:
-            break
+        if not (queued.queued or applied.queued or applied.outcomes):
+            break  # an applied outcome may call for a contact (a fallback SMS): one more pass
     return total

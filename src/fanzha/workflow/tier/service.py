@@ -372,9 +372,18 @@ def _victim_scores(
 
 def held_below_gate(session: Session) -> set[int]:
     """Warnings an unconfirmed contact left below the officer gate (``tier_hold`` records)."""
+    return _warnings_audited(session, "tier_hold")
+
+
+def calls_repeated(session: Session) -> set[int]:
+    """Warnings whose unanswered or failed robot call the policy made again (``tier_retry``)."""
+    return _warnings_audited(session, "tier_retry")
+
+
+def _warnings_audited(session: Session, action: str) -> set[int]:
     rows = session.scalars(
         select(AuditRecord.object_id).where(
-            AuditRecord.action == "tier_hold", AuditRecord.object_type == "warning"
+            AuditRecord.action == action, AuditRecord.object_type == "warning"
         )
     )
     return {int(key) for key in rows}
