@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from fanzha.core.schemas import STORED_COLUMNS, Kind
+from fanzha.ingest.classify import Span
 from fanzha.ingest.quarantine import QuarantineRow, write_quarantine
 from fanzha.ingest.report import FileReport
 from fanzha.store.event_writer import EventWriter, sql_path
@@ -20,21 +21,28 @@ def _columns(kind: Kind) -> str:
     return ", ".join(f'"{n}"' for n, _ in STORED_COLUMNS[kind.name]) + ", row_key"
 
 
-def _create_fresh(con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
-    """``fresh``: the new rows (a view when no join is needed, else a table)."""
+def _create_fresh(con: duckdb.DuckDBPyConnection, kind: Kind) -> dict[int, int]:
+    """``fresh``: the new rows; return their number per file.
+
+    A view over ``norm`` unless rows are already stored where the batch lands: the writer
+    reads it once per day, and an anti-join with the few ``flags`` is cheaper than copying
+    every row into a table. The join with ``existing`` (as large as the touched days) is
+    done once, into a table.
+    """
     joins = []
     if _count(con, "SELECT count(*) FROM flags"):
         joins.append("ANTI JOIN flags USING (_file, _row)")
+    relation = "VIEW"
     if _count(con, "SELECT count(*) FROM existing"):
         joins.append("ANTI JOIN existing USING (row_key)")
-    relation = "TABLE" if joins else "VIEW"
+        relation = "TABLE"
     con.execute("DROP VIEW IF EXISTS fresh")
     con.execute("DROP TABLE IF EXISTS fresh")
     con.execute(
         f"CREATE TEMP {relation} fresh AS SELECT _file, {_columns(kind)} "  # noqa: S608
         f"FROM norm {' '.join(joins)} WHERE _reason IS NULL"
     )
-    return _count(con, "SELECT count(*) FROM fresh")
+    return _per_file(con, "SELECT _file, count(*) FROM fresh GROUP BY _file")
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -47,15 +55,20 @@ def write_new_rows(
     kind: Kind,
     writer: EventWriter,
     batch_id: str,
-    reports: list[FileReport],
-) -> dict[int, int]:
-    """Write the new rows of ``norm`` to the store; return replaced-row counts per file."""
-    if _create_fresh(con, kind) == 0:
-        return {}
+    span: Span,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Write the new rows of ``norm`` to the store (``span``: from :func:`.classify.classify`).
+
+    Returns the new rows and the replaced rows (of a table kind) per file.
+    """
+    new = _create_fresh(con, kind)
+    if not new:
+        return new, {}
     if kind.is_event:
-        writer.write_events(con, kind.name, f"SELECT {_columns(kind)} FROM fresh", {}, batch_id)  # noqa: S608
-        return {}
-    return _upsert_table(con, kind, writer, batch_id)
+        select = f"SELECT {_columns(kind)} FROM fresh"  # noqa: S608
+        writer.write_events(con, kind.name, select, {}, batch_id, span=span)
+        return new, {}
+    return new, _upsert_table(con, kind, writer, batch_id)
 
 
 def _upsert_table(
@@ -87,6 +100,7 @@ def count_files(
     con: duckdb.DuckDBPyConnection,
     reports: list[FileReport],
     rejects: Rejects,
+    new: dict[int, int],
     updated: dict[int, int],
 ) -> None:
     """Fill the counts of each file's report (read = new + already present + quarantined)."""
@@ -97,7 +111,6 @@ def count_files(
     duplicates = _per_file(
         con, "SELECT _file, count(*) FROM flags WHERE status = 'q' GROUP BY _file"
     )
-    new = _per_file(con, "SELECT _file, count(*) FROM fresh GROUP BY _file")
     for index, report in enumerate(reports):
         if report.error is not None:
             continue

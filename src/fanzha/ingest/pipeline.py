@@ -161,9 +161,9 @@ def ingest_with(
         create_norm(con, spec)
         rejects, headers = _stage_all(con, spec, reports, options)
         with writer.locked():
-            classify(con, spec, writer)
-            updated = write_new_rows(con, spec, writer, batch_id, reports)
-        count_files(con, reports, rejects, updated)
+            span = classify(con, spec, writer)
+            new, updated = write_new_rows(con, spec, writer, batch_id, span)
+        count_files(con, reports, rejects, new, updated)
         quarantine_files(con, spec, store.root, stamp, reports, rejects, headers)
     finally:
         con.close()

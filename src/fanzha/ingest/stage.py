@@ -11,7 +11,9 @@ quarantine file.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -28,6 +30,8 @@ from fanzha.ingest.readers.csvduck import drop_relation, load_csv
 __all__ = ["FILE", "Progress", "create_norm", "load_raw", "normalise_raw", "normalise_table"]
 
 FILE = "_file"
+_SLICE = 1 << 17  # rows per Arrow batch given to DuckDB
+_AHEAD = 2  # slices checked ahead of DuckDB
 
 
 def _with_ids(batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
@@ -64,13 +68,31 @@ def _hashed(view: str, names: list[str], key: str) -> tuple[str, dict[str, objec
     return f"SELECT * REPLACE ({pseudonym} AS __id_hash) FROM {view}", pseudonym_params(key)  # noqa: S608
 
 
-def _stream(source: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
+def _slices(source: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
+    """The file's batches cut to at most :data:`_SLICE` rows (an empty batch stays one)."""
     done = 0
     for batch in source.batches:
         done += batch.num_rows
         if progress is not None:
             progress(source.path.name, done, source.total_rows)
-        yield _with_id_keys(batch)
+        for offset in range(0, max(batch.num_rows, 1), _SLICE):
+            yield batch.slice(offset, _SLICE)
+
+
+def _stream(source: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
+    """The batches with their ID numbers checked (:func:`_with_id_keys`), in file order.
+
+    The checks run on a small pool, up to :data:`_AHEAD` slices ahead of DuckDB (Arrow and
+    numpy release the GIL), and several slices let DuckDB hash on more than one thread.
+    """
+    pending: deque[Future[pa.RecordBatch]] = deque()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for piece in _slices(source, progress):
+            pending.append(pool.submit(_with_id_keys, piece))
+            if len(pending) > _AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def load_raw(

@@ -44,6 +44,29 @@ def days_between(span: tuple[object, ...] | None) -> list[str]:
     return [str(first + dt.timedelta(days=n)) for n in range((last - first).days + 1)]
 
 
+def _span_days(span: tuple[object, ...]) -> list[str] | None:
+    """The days of ``span``; None when it is not two datetimes or has more than
+    :data:`_SEPARATE_DAYS` days (then the rows are looked at)."""
+    first, last = (span[0], span[1]) if len(span) >= 2 else (None, None)
+    if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
+        return None
+    if (last.date() - first.date()).days >= _SEPARATE_DAYS:
+        return None
+    return days_between(span)
+
+
+def _found_days(
+    con: duckdb.DuckDBPyConnection, select_sql: str, params: dict[str, object], time_column: str
+) -> list[str]:
+    """The days of the rows of ``select_sql`` (a pass over them; at most one too many)."""
+    found = con.execute(
+        f'SELECT DISTINCT CAST(CAST("{time_column}" AS DATE) AS VARCHAR) '  # noqa: S608
+        f"FROM ({select_sql}) LIMIT {_SEPARATE_DAYS + 1}",
+        params,
+    ).fetchall()
+    return sorted(str(d) for (d,) in found if d is not None)
+
+
 class EventWriter:
     """Writes batches of stored rows into an :class:`EventStore`."""
 
@@ -97,18 +120,22 @@ class EventWriter:
         select_sql: str,
         params: dict[str, object],
         batch_id: str,
+        *,
+        span: tuple[object, ...] | None = None,
     ) -> list[Path]:
-        """Write the rows of ``select_sql`` (stored columns + row_key) into day partitions."""
+        """Write the rows of ``select_sql`` (stored columns + row_key) into day partitions.
+
+        ``span``, when given, is a (min, max) of datetimes that holds every row's time: the
+        days are then taken from it instead of from a pass over the rows (a day of the span
+        without rows gets no file).
+        """
         time_column = KINDS[kind].time_column
         if time_column is None:
             raise StoreError("not an event kind", kind=kind)
         staging = self.staging_dir(batch_id) / kind
-        found = con.execute(
-            f'SELECT DISTINCT CAST(CAST("{time_column}" AS DATE) AS VARCHAR) '  # noqa: S608
-            f"FROM ({select_sql}) LIMIT {_SEPARATE_DAYS + 1}",
-            params,
-        ).fetchall()
-        days = sorted(str(d) for (d,) in found if d is not None)
+        days = _span_days(span) if span is not None else None
+        if days is None:
+            days = _found_days(con, select_sql, params, time_column)
         if len(days) <= _SEPARATE_DAYS:
             for day in days:
                 self._copy_day(con, staging, select_sql, params, time_column, day)
@@ -142,6 +169,7 @@ class EventWriter:
         )
         if pq.ParquetFile(target / "data_0.parquet").metadata.num_rows == 0:
             (target / "data_0.parquet").unlink()
+            target.rmdir()  # a day of the span without rows: no folder in the store either
 
     def _publish_days(self, kind: str, staging: Path, batch_id: str) -> list[Path]:
         written: list[Path] = []
