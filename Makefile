@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # test workers (pytest-xdist). Four on 2 cores: much of the suite waits on subprocesses,
-# servers and databases (CPU ~55 % busy with two workers), so the run takes ~11 min on four
+# servers and databases (CPU ~58 % busy with two workers), so the run takes ~11 min on four
 # workers against ~14 min on two (measured 2026-12-07)
 TEST_WORKERS ?= 4
 

@@ -82,22 +82,16 @@ def _desk_split(facts: list[Any], per_100k_day: float) -> dict[str, Any]:
     }
 
 
-def _held(facts: list[Any], targets: dict[str, list[Target]]) -> dict[str, Any]:
-    """Warnings held below the officer gate, and the engaged among them (when any were)."""
-    held = [w for w in facts if w.held]
-    if not held:
+def _flagged(
+    facts: list[Any], targets: dict[str, list[Target]], flag: str, names: tuple[str, str]
+) -> dict[str, Any]:
+    """How many warnings carry ``flag`` (held below the officer gate, robot call made again)
+    and how many of them were about an engaged resident, under ``names``; nothing when none."""
+    marked = [w for w in facts if getattr(w, flag)]
+    if not marked:
         return {}
-    engaged = sum(_engaged(w, targets.get(w.resident_id, [])) for w in held)
-    return {"held_below_gate": len(held), "held_engaged": engaged}
-
-
-def _retried(facts: list[Any], targets: dict[str, list[Target]]) -> dict[str, Any]:
-    """Warnings whose robot call was made again, and the engaged among them (when any were)."""
-    again = [w for w in facts if w.retried]
-    if not again:
-        return {}
-    engaged = sum(_engaged(w, targets.get(w.resident_id, [])) for w in again)
-    return {"calls_repeated": len(again), "calls_repeated_engaged": engaged}
+    engaged = sum(_engaged(w, targets.get(w.resident_id, [])) for w in marked)
+    return {names[0]: len(marked), names[1]: engaged}
 
 
 def _with_outcomes(
@@ -147,8 +141,8 @@ def tier_figures(
         "desk_per_day_per_100k": _ratio(desk[0], per_100k_day),
         **_desk_split(facts, per_100k_day),
         "desk_precision_engaged": _ratio(desk[1], desk[0]),
-        **_held(facts, targets),
-        **_retried(facts, targets),
+        **_flagged(facts, targets, "held", ("held_below_gate", "held_engaged")),
+        **_flagged(facts, targets, "retried", ("calls_repeated", "calls_repeated_engaged")),
         "would_be_victims": len(victims),
         "victims_reached_before_loss": reached,
         "reached_before_loss": _ratio(reached, len(victims)),

@@ -134,12 +134,13 @@ def _uncontacted(session: Session, tier: str, channel: str, limit: int) -> list[
 def _request(
     session: Session,
     warning: EarlyWarning,
-    channels: OutreachChannels,
-    target: tuple[str, str],
+    target: tuple[str, str, str],
     attempt: str,
     now: dt.datetime,
+    not_before: dt.datetime | None = None,
 ) -> None:
-    channel, form = target
+    """Ask for the warning's contact ``target`` (channel, form, language)."""
+    channel, form, language = target
     request_contact(
         session,
         warning_id=warning.id,
@@ -147,9 +148,10 @@ def _request(
         recipient=str(warning.phone),
         channel=channel,
         form=form,
-        language=channels.language,
+        language=language,
         attempt=attempt,
         now=now,
+        not_before=not_before,
     )
 
 
@@ -164,7 +166,7 @@ def queue_contacts(
         if target is None:
             continue
         for warning in _uncontacted(session, tier, target[0], limit):
-            _request(session, warning, channels, target, ATTEMPT, now)
+            _request(session, warning, (*target, channels.language), ATTEMPT, now)
             report.queued[target[0]] += 1
     _queue_retries(session, channels, now, report)
     _queue_fallbacks(session, channels, now, report)
@@ -236,18 +238,7 @@ def _queue_retry(
     same = and_(OutboxRow.channel == channel, OutboxRow.attempt_key == nxt)
     if _contacts(session, warning.id, same):
         return
-    request_contact(
-        session,
-        warning_id=warning.id,
-        fraud_type=warning.fraud_type,
-        recipient=str(warning.phone),
-        channel=channel,
-        form="voice",
-        language=language,
-        attempt=nxt,
-        now=now,
-        not_before=retry_at,
-    )
+    _request(session, warning, (channel, "voice", language), nxt, now, not_before=retry_at)
     (report.scheduled if retry_at > now else report.queued)[channel] += 1
 
 
@@ -313,7 +304,7 @@ def _queue_fallbacks(
         ~_has_row(channels.sms),
     )
     for warning in list(session.scalars(query.order_by(EarlyWarning.id))):
-        _request(session, warning, channels, (channels.sms, "sms"), ATTEMPT, now)
+        _request(session, warning, (channels.sms, "sms", channels.language), ATTEMPT, now)
         report.queued[channels.sms] += 1
 
 
