@@ -53,10 +53,10 @@ def mask_ids_in_text(text: str) -> str:
     return _ID_LIKE.sub(lambda m: m.group(1) + "*" * 12, text)
 
 
-def _birth_errors(digits: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    def number(a: int, b: int) -> npt.NDArray[np.int64]:
-        weights = 10 ** np.arange(b - a - 1, -1, -1)
-        return np.asarray(digits[:, a:b] @ weights, dtype=np.int64)
+def _birth_errors(digits: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+    def number(a: int, b: int) -> npt.NDArray[np.int32]:
+        weights = (10 ** np.arange(b - a - 1, -1, -1)).astype(np.int32)
+        return np.asarray(digits[:, a:b] @ weights, dtype=np.int32)
 
     year, month, day = number(6, 10), number(10, 12), number(12, 14)
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
@@ -126,16 +126,19 @@ def _errors(canonical: pa.Array) -> pa.Array:
     if len(good) == 0:
         return errors
     raw = _shaped_bytes(good)
-    digits = raw.astype(np.int64) - 48
+    digits = raw[:, :17].astype(np.int32) - 48  # int32: a quarter of the memory traffic
     check = np.frombuffer(_CHECK_CHARS.encode(), dtype=np.uint8)[
-        (digits[:, :17] @ np.array(_WEIGHTS)) % 11
+        (digits @ np.array(_WEIGHTS, dtype=np.int32)) % 11
     ]
-    birth = pc.binary_join_element_wise(_BAD_DATE, pc.utf8_slice_codeunits(good, 6, 14), "")
-    sub = pc.if_else(
-        pa.array(_birth_errors(digits)),
-        birth,
-        pc.if_else(pa.array(check != raw[:, 17]), _BAD_CHECK, pa.scalar(None, pa.string())),
-    )
+    bad_birth = _birth_errors(digits)
+    sub = pc.if_else(pa.array(check != raw[:, 17]), _BAD_CHECK, pa.scalar(None, pa.string()))
+    if bad_birth.any():  # the message quotes the date: built for those rows only
+        where = np.flatnonzero(bad_birth)
+        dates = pc.utf8_slice_codeunits(pc.take(good, pa.array(where)), 6, 14)
+        birth = pc.binary_join_element_wise(_BAD_DATE, dates, "").to_numpy(zero_copy_only=False)
+        messages = np.asarray(sub.to_numpy(zero_copy_only=False), dtype=object)
+        messages[where] = birth
+        sub = pa.array(messages, pa.string())
     return pc.replace_with_mask(errors, shaped, sub.cast(pa.string()))
 
 

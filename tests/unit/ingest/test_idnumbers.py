@@ -107,3 +107,14 @@ def _core_with(text: str | None, key: str) -> str | None:
     except IdNumberError:
         return None
     return pseudonymise(text, key)
+
+
+def test_bulk_errors_match_core_idcard_on_random_numbers() -> None:
+    """Every error message (birth date, checksum, shape) is core.idcard's, also when a
+    column mixes impossible dates (31 February) with bad checksums."""
+    values = _random_ids(random.Random(7), 3000) + SAMPLES
+    _valid, errors, _masked = id_columns(pa.array(values, pa.string()))
+    expected = [_core(v)[1] for v in values]
+    assert errors.to_pylist() == expected
+    assert sum(e is not None and "birth date" in e for e in expected) > 40
+    assert sum(e is not None and "checksum" in e for e in expected) > 50
