@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 # (method, path, query, headers, raw body) -> (status, JSON answer)
@@ -37,6 +37,33 @@ class JsonServer(ThreadingHTTPServer):
         """Stop serving."""
         self.shutdown()
         self.server_close()
+
+
+class LocalService:
+    """A local test server (SMS gateway, voice robot, chat robots): :meth:`_handle` on a
+    :class:`JsonServer`, with ``url``, ``start`` and ``stop``."""
+
+    def __init__(self) -> None:
+        self.server = JsonServer(self._handle)
+
+    @property
+    def url(self) -> str:
+        """Base URL."""
+        return self.server.url
+
+    def start(self) -> Self:
+        """Serve in a daemon thread."""
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.stop()
+
+    def _handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        raise NotImplementedError
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from fanzha.notify.dingtalk import sign
-from fanzha.notify.http_server import JsonServer
+from fanzha.notify.http_server import LocalService
 
 
 @dataclass
@@ -28,7 +28,7 @@ class RobotState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class LocalRobots:
+class LocalRobots(LocalService):
     """``LocalRobots().start()``; :meth:`wecom_url` and :meth:`dingtalk_url` give webhooks."""
 
     def __init__(self, per_minute: int = 20) -> None:
@@ -36,16 +36,7 @@ class LocalRobots:
         self.secrets: dict[str, str] = {}
         self.state = RobotState()
         self._times: dict[str, deque[float]] = defaultdict(deque)
-        self.server = JsonServer(self._handle)
-
-    def start(self) -> LocalRobots:
-        """Serve in a daemon thread."""
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.stop()
+        super().__init__()
 
     def wecom_url(self, key: str) -> str:
         """A WeCom webhook of robot ``key``."""

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from fanzha.notify.http_server import JsonServer
+from fanzha.notify.http_server import LocalService
 
 
 @dataclass
@@ -36,27 +36,13 @@ class GatewayState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class LocalSmsGateway:
+class LocalSmsGateway(LocalService):
     """``LocalSmsGateway(token).start()``; ``url`` is its base URL."""
 
     def __init__(self, token: str = "test-token") -> None:
         self.token = token
         self.state = GatewayState()
-        self.server = JsonServer(self._handle)
-
-    @property
-    def url(self) -> str:
-        """Base URL."""
-        return self.server.url
-
-    def start(self) -> LocalSmsGateway:
-        """Serve in a daemon thread."""
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.stop()
+        super().__init__()
 
     def _handle(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from fanzha.notify.callbacks import SIGNATURE_HEADER, signature
-from fanzha.notify.http_server import JsonServer
+from fanzha.notify.http_server import LocalService
 
 _BY_DIGIT = {
     **dict.fromkeys("012345", "confirmed"),
@@ -39,7 +39,7 @@ class VoiceState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class LocalVoiceRobot:
+class LocalVoiceRobot(LocalService):
     """``LocalVoiceRobot(secret).start()``; ``url`` is its API base."""
 
     def __init__(
@@ -48,21 +48,7 @@ class LocalVoiceRobot:
         self.secret, self.token, self.delay = secret, token, delay
         self.callback_tries = callback_tries
         self.state = VoiceState()
-        self.server = JsonServer(self._handle)
-
-    @property
-    def url(self) -> str:
-        """API base URL."""
-        return self.server.url
-
-    def start(self) -> LocalVoiceRobot:
-        """Serve in a daemon thread."""
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.stop()
+        super().__init__()
 
     def _handle(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
