@@ -55,6 +55,7 @@ from fanzha.workflow.tier.rules import (
 #: What detection runs with; set once by ``main`` from the command line.
 SCORER: TextScorer = KeywordScorer()
 RULES_FILE: Path | None = None  # None: the packaged rules
+TRAIN_RULES_FILE: Path | None = None  # rules of the training city; None: RULES_FILE
 TIER_RULES_FILE: Path | None = None  # None: the packaged tier rules
 OUTCOME_SEED = 0
 START_AFTER = dt.timedelta(minutes=30)  # an officer starts on a listed place (it is locked)
@@ -109,7 +110,11 @@ def detect(root: Path) -> tuple[DetectionResult, Any]:
 
 def train(root: Path, seed: int) -> tuple[VictimRiskModel, dict[str, Any]]:
     run = train_on_city(
-        EventStore(root / "data"), root / "sim", load_rules(RULES_FILE), SCORER, seed=seed
+        EventStore(root / "data"),
+        root / "sim",
+        load_rules(TRAIN_RULES_FILE or RULES_FILE),
+        SCORER,
+        seed=seed,
     )
     info = {
         "checkpoints": run.checkpoints,
@@ -215,6 +220,12 @@ def main() -> None:
     )
     parser.add_argument("--rules", type=Path, default=None, help="rule file; default packaged")
     parser.add_argument(
+        "--train-rules",
+        type=Path,
+        default=None,
+        help="rule file of the training city only (the victim model); default --rules",
+    )
+    parser.add_argument(
         "--tier-rules", type=Path, default=None, help="tier rule file; default packaged"
     )
     parser.add_argument("--outcome-seed", type=int, default=0, help="simulated contact outcomes")
@@ -240,6 +251,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     global SCORER, RULES_FILE, TIER_RULES_FILE, OUTCOME_SEED, START_AFTER, GATES, POLICY
+    global TRAIN_RULES_FILE
+    TRAIN_RULES_FILE = args.train_rules
     TIER_RULES_FILE = args.tier_rules
     GATES = list(
         args.gates or [load_tier_rules(TIER_RULES_FILE).escalation.min_victim_score_to_officer]
@@ -266,6 +279,7 @@ def main() -> None:
         "text_scorer": SCORER.version,
         "number_model": args.number_model,
         "rules": load_rules(RULES_FILE).full_version,
+        "train_rules": load_rules(TRAIN_RULES_FILE or RULES_FILE).full_version,
         "tier_rules": load_tier_rules(TIER_RULES_FILE).full_version,
         "outcome_seed": OUTCOME_SEED,
         "gates": GATES,

@@ -41,6 +41,8 @@ _TYPES = {
     "indicator": "VARCHAR",
 }
 HOST_PATTERN = r"((?:[a-z0-9-]+\.)+[a-z]{2,})"
+#: Hosts under a two-level country suffix (``com.cn``, ``org.hk``): their site has three labels.
+SECOND_LEVEL_PATTERN = r"\.(com|net|org|gov|edu|ac|co)\.[a-z]{2}$"
 
 
 def row(**exprs: str) -> str:
@@ -189,6 +191,59 @@ def scam_link_visit(rules: Rules) -> str:
     return (
         f"SELECT {cols} FROM {visits} JOIN {links} ON k.receiver = v.phone "
         "AND k.host = v.host AND v.time >= k.sent"
+    )
+
+
+def site_of(host: str) -> str:
+    """SQL: the site (registrable domain) of a host column: its last two labels, or three
+    under a two-level country suffix (``shop.example.com.cn`` → ``example.com.cn``)."""
+    last2 = rf"regexp_extract({host}, '([^.]+\.[^.]+)$', 1)"
+    last3 = rf"regexp_extract({host}, '([^.]+\.[^.]+\.[^.]+)$', 1)"
+    return (
+        f"CASE WHEN regexp_matches({host}, {text(SECOND_LEVEL_PATTERN)}) AND {last3} <> '' "
+        f"THEN {last3} ELSE {last2} END"
+    )
+
+
+def scam_site_visit(rules: Rules) -> str:
+    """Visits to another host of the site a scam-judged SMS sent to the same resident linked
+    to (the SMS named ``h5.example.cn``, the resident opened ``m.example.cn``); a visit to the
+    linked host itself is ``scam_link_visit``. Sites of ``shared_sites`` (platforms whose
+    subdomains belong to different owners, everyday portals) never match."""
+    r = rules.signal("scam_site_visit")
+    score = num(rules.signal("scam_text_sms").min_fraud_score)
+    linked = (
+        "SELECT s.receiver, th.host, min(s.time) AS sent FROM sms s "
+        "JOIN text_verdicts tv ON tv.text = s.text JOIN text_hosts th ON th.text = s.text "
+        f"WHERE tv.label <> '正常' AND tv.fraud_score >= {score} GROUP BY s.receiver, th.host"
+    )
+    sites = (
+        f"(SELECT receiver, {site_of('host')} AS site, min(sent) AS sent FROM ({linked}) l "
+        "GROUP BY receiver, 2) k"
+    )
+    scam_sites = (
+        f"SELECT DISTINCT {site_of('th.host')} FROM text_hosts th JOIN text_verdicts tv "
+        "ON tv.text = th.text WHERE tv.label <> '正常'"
+    )
+    shared = f" AND {site_of('host')} NOT IN {texts(r.shared_sites)}" if r.shared_sites else ""
+    visits = _hourly_visits(
+        f"SELECT DISTINCT host FROM url_visits WHERE host IS NOT NULL AND {site_of('host')} IN "
+        f"({scam_sites}){shared}"
+    )
+    cols = row(
+        phone="v.phone",
+        t="v.time",
+        kind=text("scam_site_visit"),
+        weight=num(r.weight),
+        level_floor="0",
+        source="'text-scorer'",
+        detail="'host=' || v.host || '; site=' || k.site",
+    )
+    return (
+        f"SELECT {cols} FROM {visits} JOIN {sites} ON k.receiver = v.phone "
+        f"AND k.site = {site_of('v.host')} AND v.time >= k.sent "
+        f"LEFT JOIN ({linked}) x ON x.receiver = v.phone AND x.host = v.host "
+        "WHERE x.sent IS NULL OR x.sent > v.time"
     )
 
 
@@ -392,6 +447,7 @@ BASE_SIGNALS: dict[str, Callable[[Rules], str]] = {
     "scam_text_sms": scam_text_sms,
     "indicator_url": indicator_url,
     "scam_link_visit": scam_link_visit,
+    "scam_site_visit": scam_site_visit,
     "indicator_app": indicator_app,
     "indicator_account": indicator_account,
     "upstream_lead": upstream_lead,

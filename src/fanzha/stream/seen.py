@@ -6,7 +6,8 @@
 - the packages of blacklisted apps each phone has opened or installed (``indicator_app``);
 - the payees each account has paid (``new_payee_transfer``), as 64-bit digests
   (:mod:`fanzha.stream.keyset`, 12 B a key);
-- hosts seen in scam-judged texts, and when each resident first got such a link.
+- hosts seen in scam-judged texts, and when each resident first got such a link; the same
+  for their sites (``scam_site_visit``), keyed ``site:<site>`` in the same maps.
 
 The batch's "first" means first in all its data; a stream cannot keep all of it. Every entry
 remembers the event-time day it was last seen, and when the watermark (the latest event time
@@ -26,6 +27,7 @@ from fanzha.stream.keyset import DayKeys
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
+SITE = "site:"  # key prefix of a site in the host maps (a host never contains ':')
 HISTORY_DAYS = 90
 
 
@@ -132,6 +134,23 @@ class SeenState:
     def is_scam_host(self, host: str) -> bool:
         """A host some scam-judged text named."""
         return host in self.scam_hosts
+
+    def add_scam_sites(self, sites: list[str]) -> None:
+        """Sites of the hosts named in a scam-judged text."""
+        self.add_scam_hosts([SITE + site for site in sites if site])
+
+    def is_scam_site(self, site: str) -> bool:
+        """A site some scam-judged text linked to."""
+        return bool(site) and SITE + site in self.scam_hosts
+
+    def add_site_link(self, receiver: int, site: str, sent: dt.datetime) -> None:
+        """``receiver`` got a scam-judged text linking to a host of ``site`` at ``sent``."""
+        if site:
+            self.add_link(receiver, SITE + site, sent)
+
+    def site_link_sent(self, receiver: int, site: str) -> dt.datetime | None:
+        """When ``receiver`` first got a scam-judged link to a host of ``site``."""
+        return self.links.get((receiver, SITE + site))
 
     def add_link(self, receiver: int, host: str, sent: dt.datetime) -> None:
         """``receiver`` got a scam-judged text linking to ``host`` at ``sent``."""

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from fanzha.core.fraud_types import NORMAL
 from fanzha.detection.rules.model import Rules
-from fanzha.detection.signals import HOST_PATTERN
+from fanzha.detection.signals import HOST_PATTERN, SECOND_LEVEL_PATTERN
 from fanzha.stream.events import Event, event_time
 from fanzha.stream.lookups import Entry, Lookups
 from fanzha.stream.seen import HISTORY_DAYS, SeenState, hour_of
@@ -41,6 +41,7 @@ _HOST = re.compile(HOST_PATTERN)
 _LAST2 = re.compile(r"([^.]+\.[^.]+)$")
 _LAST3 = re.compile(r"([^.]+\.[^.]+\.[^.]+)$")
 _SCHEME = re.compile(r"^https?://")
+_SECOND_LEVEL = re.compile(SECOND_LEVEL_PATTERN)
 _CN_MOBILE_LOW, _CN_MOBILE_HIGH = 8610000000000, 8619999999999
 _VIRTUAL = frozenset({86162, 86165, 86167, 86170, 86171})
 
@@ -57,6 +58,14 @@ def unusual_range(phone: int | None) -> bool:
 def _last(pattern: re.Pattern[str], host: str) -> str:
     found = pattern.search(host)
     return found.group(1) if found else ""
+
+
+def site_of(host: str) -> str:
+    """The site (registrable domain) of a host, as :func:`detection.signals.site_of`."""
+    last3 = _last(_LAST3, host)
+    if _SECOND_LEVEL.search(host) and last3:
+        return last3
+    return _last(_LAST2, host)
 
 
 def url_key(url: str) -> str:
@@ -227,11 +236,13 @@ class SignalDeriver:
         if verdict is None or verdict.label == NORMAL:
             return
         self.seen.add_scam_hosts(hosts)
+        self.seen.add_scam_sites([site_of(host) for host in hosts])
         r = self.rules.signal("scam_text_sms")
         if verdict.fraud_score < r.min_fraud_score:
             return
         for host in set(hosts):
             self.seen.add_link(s["receiver"], host, s["time"])
+            self.seen.add_site_link(s["receiver"], site_of(host), s["time"])
         yield Signal(
             s["receiver"], None, s["time"], "scam_text_sms", r.weight * verdict.fraud_score, 0,
             verdict.label, s["sender"], f"score={_num(round(verdict.fraud_score, 3))}",
@@ -244,6 +255,7 @@ class SignalDeriver:
         if host is not None and self.seen.first_visit(v["phone"], host, v["time"]):
             yield from self._domain_visit(v, host)
             yield from self._scam_link_visit(v, host)
+            yield from self._scam_site_visit(v, host)
         yield from self._url_visit(v)
 
     def _domain_visit(self, v: Event, host: str) -> Iterator[Signal]:
@@ -266,6 +278,22 @@ class SignalDeriver:
         yield Signal(
             v["phone"], None, v["time"], "scam_link_visit", float(r.weight), 0, None, None,
             f"host={host}", "text-scorer", None,
+        )  # fmt: skip
+
+    def _scam_site_visit(self, v: Event, host: str) -> Iterator[Signal]:
+        site = site_of(host)
+        r = self.rules.signal("scam_site_visit")
+        if not self.seen.is_scam_site(site) or site in r.shared_sites:
+            return
+        sent = self.seen.site_link_sent(v["phone"], site)
+        if sent is None or v["time"] < sent:
+            return
+        exact = self.seen.link_sent(v["phone"], host)
+        if exact is not None and exact <= v["time"]:
+            return  # the linked host itself: scam_link_visit
+        yield Signal(
+            v["phone"], None, v["time"], "scam_site_visit", float(r.weight), 0, None, None,
+            f"host={host}; site={site}", "text-scorer", None,
         )  # fmt: skip
 
     def _url_visit(self, v: Event) -> Iterator[Signal]:

@@ -20,6 +20,7 @@ _SIGNALS: dict[str, tuple[str, str]] = {
     "sms_link": ("短信含涉诈链接", "SMS linking to a blacklisted site"),
     "scam_text_sms": ("短信内容疑似诈骗", "SMS text judged a scam"),
     "scam_link_visit": ("点开诈骗短信中的链接", "opened a link from a scam SMS"),
+    "scam_site_visit": ("访问诈骗短信所链网站", "visited the site a scam SMS linked to"),
     "indicator_url": ("访问涉诈网站", "visit to a blacklisted site"),
     "indicator_app": ("安装/使用涉诈App", "blacklisted app installed or used"),
     "indicator_account": ("向涉诈账户转账", "transfer to a blacklisted account"),

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from importlib import resources
+
 from fanzha.detection.keyword_scorer import KeywordScorer
 from fanzha.detection.pipeline import DetectedWarning, run_detection
 from fanzha.detection.rules import load_rules
+from fanzha.detection.rules.model import Rules, parse_rules
 from fanzha.store.event_store import EventStore
+from fanzha.stream.signals import site_of
 from tests.unit.detection.factory import StoreBuilder, at
 
 ALICE, BOB, CAROL = 8613800000001, 8613800000002, 8613800000003
@@ -195,3 +200,73 @@ def test_signals_fraud_line_calling_many_is_not_set_aside(builder: StoreBuilder)
     for n, phone in enumerate(phones):
         builder.call(LOCAL_FRAUD, phone, n, 180)  # fraud lines blast many; nobody calls back
     assert len(detect(builder.write())) == 30
+
+
+LURE = (
+    "尊敬的客户，您有一笔8500元信用额度待领取，低息秒批，"
+    "点击 https://h5.edu8267.cc/reg?id=4016 立即提现"
+)
+
+
+def site_rules(weight: float = 2.0, *, shared: bool = True) -> Rules:
+    """The packaged rules with ``scam_site_visit`` at ``weight`` and counted as a contact
+    (without its ``shared_sites`` list unless ``shared``)."""
+    data = resources.files("fanzha.detection.rules").joinpath("default.toml").read_text("utf-8")
+    if not shared:
+        data = re.sub(r"\nshared_sites = \[[^\]]*\]", "", data)
+    data = re.sub(
+        r"(\[signals\.scam_site_visit\][^\n]*\nweight = )[0-9.]+", rf"\g<1>{weight}", data
+    )
+    data = data.replace('"scam_link_visit", ', '"scam_link_visit", "scam_site_visit", ', 1)
+    return parse_rules(data.encode("utf-8"), "site.toml")
+
+
+def lure_then_visit(b: StoreBuilder, host: str, minute: float = 180) -> EventStore:
+    residents(b, ALICE, BOB)
+    b.add("sms", sender=8615888995614, receiver=ALICE, time=at(0), text=LURE)
+    b.add("sms", sender=8615888995614, receiver=BOB, time=at(0), text=LURE)
+    b.add("url_visits", phone=ALICE, time=at(minute), url=f"https://{host}/x?id=1", host=host)
+    return b.write()
+
+
+def test_signals_visit_to_the_site_a_scam_sms_linked_to_warns(builder: StoreBuilder) -> None:
+    # the SMS links h5.edu8267.cc; the resident opens m.edu8267.cc three hours later: the SMS
+    # alone (1.5 × score < 1.5) is no warning, the visit to its site makes one (低 and up)
+    store = lure_then_visit(builder, "m.edu8267.cc")
+    assert detect_with(store, site_rules(0.0)) == []  # without the signal: missed
+    [warning] = detect_with(store, site_rules())
+    assert warning.phone == ALICE
+    assert warning.level >= 2
+    assert warning.warned_at == at(180)
+    visit = next(r for r in warning.reasons if r.kind == "scam_site_visit")
+    assert visit.detail == "host=m.edu8267.cc; site=edu8267.cc"
+
+
+def test_signals_site_visit_needs_the_site_and_no_shared_platform(builder: StoreBuilder) -> None:
+    residents(builder, ALICE)
+    builder.add(
+        "sms", sender=8615888995614, receiver=ALICE, time=at(0),
+        text="您有一笔信用额度待领取，低息秒批，点击 https://h5.shop.weibo.com/r 立即提现",
+    )  # fmt: skip
+    for minute, host in ((60, "m.weibo.com"), (70, "m.other8267.cc"), (80, "edu8267.cc")):
+        builder.add("url_visits", phone=ALICE, time=at(minute), url=f"https://{host}/", host=host)
+    kinds = {r.kind for w in detect_with(builder.write(), site_rules()) for r in w.reasons}
+    assert "scam_site_visit" not in kinds
+
+
+def test_signals_site_of_two_level_country_suffix() -> None:
+    assert site_of("m.shop.example.com.cn") == "example.com.cn"
+    assert site_of("h5.edu8267.cc") == "edu8267.cc"
+    assert site_of("edu8267.cc") == "edu8267.cc"
+
+
+def detect_with(store: EventStore, rules: Rules) -> list[DetectedWarning]:
+    return run_detection(store, rules, KeywordScorer()).warnings
+
+
+def test_signals_site_visit_without_shared_sites_list(builder: StoreBuilder) -> None:
+    # an entry without shared_sites matches every site (``NOT IN (NULL)`` would match none)
+    rules = site_rules(shared=False)
+    assert rules.signal("scam_site_visit").shared_sites == ()
+    warnings = detect_with(lure_then_visit(builder, "m.edu8267.cc"), rules)
+    assert "scam_site_visit" in {r.kind for w in warnings for r in w.reasons}

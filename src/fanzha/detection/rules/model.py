@@ -26,6 +26,7 @@ SIGNAL_KINDS = (
     "scam_text_sms",
     "indicator_url",
     "scam_link_visit",
+    "scam_site_visit",
     "indicator_app",
     "indicator_account",
     "upstream_lead",
@@ -36,6 +37,8 @@ SIGNAL_KINDS = (
     "new_payee_transfer",
     "cash_withdrawal",
 )
+#: Kinds added after rule files were in use: a file without them gets weight 0 (never warns).
+OPTIONAL_KINDS = ("scam_site_visit",)
 
 
 class _Strict(BaseModel):
@@ -55,6 +58,7 @@ class SignalRule(_Strict):
     min_fraud_score: float = Field(0.5, ge=0, le=1)
     min_amount: float = Field(0.0, ge=0)
     packages: tuple[str, ...] = ()
+    shared_sites: tuple[str, ...] = ()
     max_reach_per_100k_per_day: float | None = Field(None, gt=0)
     max_callback_ratio: float = Field(1.0, ge=0)
     min_callees_for_callback: int = Field(10, ge=1)
@@ -172,6 +176,8 @@ def parse_rules(data: bytes, name: str) -> Rules:
         raw: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
         raw_signals = raw.get("signals", {})
         behaviour = raw_signals.pop("behaviour_number", None)
+        for kind in OPTIONAL_KINDS:
+            raw_signals.setdefault(kind, {"weight": 0.0})
         rules = Rules(
             **{k: v for k, v in raw.items() if k != "signals"},
             signals=raw_signals,
