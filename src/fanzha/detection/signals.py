@@ -41,6 +41,9 @@ _TYPES = {
     "indicator": "VARCHAR",
 }
 HOST_PATTERN = r"((?:[a-z0-9-]+\.)+[a-z]{2,})"
+#: When a call signal is known: its record (with the duration the weight uses) exists once the
+#: call has ended, so a call signal is stamped at the call's end, not its start.
+CALL_END = "c.start + c.duration_s * INTERVAL '1' SECOND"
 #: Hosts under a two-level country suffix (``com.cn``, ``org.hk``): their site has three labels.
 SECOND_LEVEL_PATTERN = r"\.(com|net|org|gov|edu|ac|co)\.[a-z]{2}$"
 
@@ -62,7 +65,7 @@ def indicator_call(rules: Rules) -> str:
     for me, other in (("callee", "caller"), ("caller", "callee")):
         cols = row(
             phone=f"c.{me}",
-            t="c.start",
+            t=CALL_END,
             kind=text("indicator_call"),
             weight=f"{weight} * i.confidence",
             level_floor=floor + "ELSE 0 END",
@@ -335,7 +338,7 @@ def suspicious_call(rules: Rules) -> str:
     r = rules.signal("suspicious_call")
     cols = row(
         phone="c.callee",
-        t="c.start",
+        t=CALL_END,
         kind=text("suspicious_call"),
         weight=capped(r.weight, r.per_minute, r.max_weight, "c.duration_s"),
         level_floor="0",
@@ -358,7 +361,7 @@ def number_call(rules: Rules, kind: str, table: str, score: str) -> str:
     for me, other in (("callee", "caller"), ("caller", "callee")):
         cols = row(
             phone=f"c.{me}",
-            t="c.start",
+            t=CALL_END,
             kind=text(kind),
             weight=f"{weight} * {score}",
             level_floor="0",

@@ -60,6 +60,12 @@ def _last(pattern: re.Pattern[str], host: str) -> str:
     return found.group(1) if found else ""
 
 
+def _end(c: Event) -> dt.datetime:
+    """When a call's signal is known: at its end (as :data:`detection.signals.CALL_END`)."""
+    start: dt.datetime = c["start"]
+    return start + dt.timedelta(seconds=int(c["duration_s"]))
+
+
 def site_of(host: str) -> str:
     """The site (registrable domain) of a host, as :func:`detection.signals.site_of`."""
     last3 = _last(_LAST3, host)
@@ -160,7 +166,7 @@ class SignalDeriver:
             if entry is None or not entry.valid_at(c["start"]):
                 continue
             yield Signal(
-                c[me], None, c["start"], "indicator_call", base * entry.confidence, floor,
+                c[me], None, _end(c), "indicator_call", base * entry.confidence, floor,
                 entry.fraud_type, c[other], f"duration_s={c['duration_s']}", entry.source,
                 entry.key,
             )  # fmt: skip
@@ -179,7 +185,7 @@ class SignalDeriver:
         if first is None or first != c["start"]:
             return
         yield Signal(
-            callee, None, c["start"], "suspicious_call",
+            callee, None, _end(c), "suspicious_call",
             capped(r.weight, r.per_minute, r.max_weight, c["duration_s"]), 0, None, caller,
             f"duration_s={c['duration_s']}", "behaviour", None,
         )  # fmt: skip
@@ -193,7 +199,7 @@ class SignalDeriver:
         for me, other in (("callee", "caller"), ("caller", "callee")):
             for score, fraud_type in self._numbers(kind, c[other]):
                 yield Signal(
-                    c[me], None, c["start"], kind, base * score, 0, fraud_type, c[other],
+                    c[me], None, _end(c), kind, base * score, 0, fraud_type, c[other],
                     f"duration_s={c['duration_s']}", table, None,
                 )  # fmt: skip
 

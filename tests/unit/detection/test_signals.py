@@ -146,7 +146,7 @@ def test_signals_new_signal_in_episode_raises_the_same_warning(builder: StoreBui
     builder.call(LOCAL_FRAUD, ALICE, 0, 120).call(LOCAL_FRAUD, ALICE, 60, 900)
     [warning] = detect(builder.write())
     assert warning.level == 3
-    assert warning.warned_at == at(0)
+    assert warning.warned_at == at(2)  # the first call's end: its record exists from then
     assert warning.n_signals == 2
 
 
