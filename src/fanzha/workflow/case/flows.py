@@ -19,15 +19,18 @@ from fanzha.core import phone
 from fanzha.errors import NotFoundError, WorkflowError
 from fanzha.workflow.audit import service as audit
 from fanzha.workflow.case import service
-from fanzha.workflow.case.linking import Victim, latest_warning
+from fanzha.workflow.case.batch import SaveBatch
+from fanzha.workflow.case.linking import Victim, Warned, latest_warning
 from fanzha.workflow.case.models import Case, CaseAccount
 from fanzha.workflow.case.schemas import AccountCreate, CaseClocks, CaseCreate, fen_of
 from fanzha.workflow.case.validation import check
 from fanzha.workflow.concurrency import flush_or_conflict
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.station import service as stations
+from fanzha.workflow.warning.models import EarlyWarning
 
 __all__ = [
+    "SaveBatch",
     "SaveOutcome",
     "Victim",
     "add_account",
@@ -54,12 +57,20 @@ def save(
     now: dt.datetime,
     source: str = "manual",
     victim: Victim | None = None,
+    batch: SaveBatch | None = None,
 ) -> tuple[Case, SaveOutcome]:
     """Create or update the case ``data.case_no``. A resend that changes nothing is
-    ``unchanged``: no audit record, no new version."""
+    ``unchanged``: no audit record, no new version.
+
+    With ``batch`` (the importer's chunk) the lookups come from it and the audit record is
+    collected in it, for :meth:`SaveBatch.write_audit` before the chunk commits."""
     principal.require(Permission.CASE_EDIT)
-    case = session.scalar(select(Case).where(Case.case_no == data.case_no))
+    if batch is None:
+        case = session.scalar(select(Case).where(Case.case_no == data.case_no))
+    else:
+        case = batch.case(session, data.case_no)
     before = None
+    stored: list[CaseAccount] | None = None
     if case is None:
         case = Case(
             case_no=data.case_no,
@@ -73,12 +84,17 @@ def save(
         session.add(case)
     elif principal.station is not None and case.station != principal.station:
         raise NotFoundError("the case number belongs to a case outside your scope")
-    else:
+    elif batch is None:
         before = _state(case, service.accounts_of(session=session, case_ids=[case.id])[case.id])
-    _fill(session, case, data, victim or Victim())
+    else:
+        stored = batch.accounts_of(session, case)
+        before = _state(case, stored)
+    _fill(session, case, data, victim or Victim(), batch)
     if principal.station is not None and case.station != principal.station:
         raise WorkflowError("you may only enter cases of your own station", station=case.station)
-    accounts = _upsert_accounts(session, case, data.accounts, clocks)
+    if batch is not None and stored is None:
+        stored = []  # a new case has no accounts yet
+    accounts = _upsert_accounts(session, case, data.accounts, clocks, stored)
     if data.loss_fen is None:
         case.loss_fen = max(case.loss_fen or 0, sum(a.paid_fen for a in accounts))
     check(case, accounts)
@@ -88,9 +104,11 @@ def save(
     flush_or_conflict(session, "case", case=case.id)
     outcome: SaveOutcome = "created" if before is None else "updated"
     detail = {"case_no": case.case_no, "source": source, "accounts": len(data.accounts)}
-    _audit(
-        session, principal, case, f"case.{'create' if before is None else 'update'}", now, detail
-    )
+    action = f"case.{'create' if before is None else 'update'}"
+    if batch is None:
+        _audit(session, principal, case, action, now, detail)
+    else:
+        batch.audits.append(audit.Entry(principal.label, action, "case", str(case.id), now, detail))
     return case, outcome
 
 
@@ -107,7 +125,9 @@ def _state(case: Case, accounts: list[CaseAccount]) -> tuple[object, ...]:
     return values(case), frozenset(values(a) for a in accounts)
 
 
-def _fill(session: Session, case: Case, data: CaseCreate, victim: Victim) -> None:
+def _fill(
+    session: Session, case: Case, data: CaseCreate, victim: Victim, batch: SaveBatch | None
+) -> None:
     case.reported_at = data.reported_at
     case.occurred_at = data.occurred_at or case.occurred_at
     case.victim_phone = data.phone_key or case.victim_phone
@@ -123,21 +143,36 @@ def _fill(session: Session, case: Case, data: CaseCreate, victim: Victim) -> Non
     case.solved = data.solved or bool(case.solved)
     case.solved_at = data.solved_at or case.solved_at
     case.arrests = max(data.arrests, case.arrests or 0)
-    warning = latest_warning(session, case)
+    if batch is None:
+        warning: Warned | EarlyWarning | None = latest_warning(session, case)
+    else:
+        warning = batch.latest_warning(session, case)
     if warning is not None:
         case.warning_id = warning.id
         case.victim_resident_id = case.victim_resident_id or warning.resident_id
         case.community = case.community or warning.community
     station = data.station or victim.station
-    station = station or stations.station_of_community(session=session, community=case.community)
+    if not station and batch is not None:
+        station = batch.station_of_community(session, case.community)
+    elif not station:
+        station = stations.station_of_community(session=session, community=case.community)
     case.station = station or case.station or (warning.station if warning else None)
 
 
 def _upsert_accounts(
-    session: Session, case: Case, items: list[AccountCreate], clocks: CaseClocks
+    session: Session,
+    case: Case,
+    items: list[AccountCreate],
+    clocks: CaseClocks,
+    stored: list[CaseAccount] | None = None,
 ) -> list[CaseAccount]:
+    """Add or correct ``items`` by account number; all the case's accounts. ``stored``: the
+    case's accounts when the caller has them already (else they are read)."""
     session.flush()  # the case needs its id
-    existing = service.accounts_of(session=session, case_ids=[case.id])[case.id]
+    if stored is None:
+        existing = service.accounts_of(session=session, case_ids=[case.id])[case.id]
+    else:
+        existing = list(stored)
     by_number = {a.account: a for a in existing}
     for item in items:
         account = by_number.get(item.account)

@@ -3,7 +3,8 @@
 The format is :data:`fanzha.workflow.case.rows.CASES` (one row per payee account, grouped by
 ``case_no``; see ``docs/cases.md``). Each case is saved in its own savepoint through
 :func:`fanzha.workflow.case.flows.save`, so it is validated and audited like an entry on the
-desk, and a re-import updates the same case and accounts instead of adding new ones.
+desk, and a re-import updates the same case and accounts instead of adding new ones. The
+lookups of a chunk of cases are made once for the chunk (:mod:`fanzha.workflow.case.batch`).
 Rows that cannot be used are quarantined with file, row, column and reason; every row read is
 either accepted or quarantined.
 """
@@ -33,6 +34,8 @@ from fanzha.ingest.readers import format_of
 from fanzha.ingest.readers.base import cell_text
 from fanzha.ingest.readers.csvfile import read_csv
 from fanzha.workflow.case import flows
+from fanzha.workflow.case.batch import SaveBatch
+from fanzha.workflow.case.linking import Victim
 from fanzha.workflow.case.residents import ResidentIndex
 from fanzha.workflow.case.rows import CASE_COLUMNS, CASES, ParsedRow, RowError, parse_row
 from fanzha.workflow.case.schemas import AccountCreate, CaseClocks, CaseCreate
@@ -44,6 +47,9 @@ IMPORTER = Principal(kind="system", id=0, name="case-import", permissions=frozen
 Progress = Callable[[int, int | None], None]
 CHUNK = 50  # cases per transaction: the write lock is held ~0.5-1 s at a time
 SQLITE_PAUSE_S = 0.12  # between transactions on SQLite (see _let_others_write)
+# one query per chunk for each lookup (SaveBatch); False saves case by case as the desk does,
+# the reference the tests compare the batched import against
+BATCH_LOOKUPS = True
 Row = tuple[int, dict[str, str | None]]
 
 
@@ -184,11 +190,9 @@ def import_cases(
     for lo in range(0, len(groups), CHUNK):
         with factory.begin() as session:
             _write_lock(session)
-            for group in groups[lo : lo + CHUNK]:
-                _save(
-                    session, principal, group, residents, clocks, now, report, bad, reader.headers
-                )
-                saved += len(group.rows)
+            chunk = groups[lo : lo + CHUNK]
+            _save_chunk(session, principal, chunk, residents, clocks, now, report, bad, reader)
+            saved += sum(len(group.rows) for group in chunk)
         if progress is not None:  # a second pass over the rows: saving
             progress(saved, report.rows_read)
         _let_others_write(factory)
@@ -273,17 +277,41 @@ def _merged(group: _Case) -> tuple[dict[str, Any], str | None]:
     return case, id_hash
 
 
-def _save(
+@dataclass
+class _Prepared:
+    """A case ready to save: its data and victim, or why its rows cannot be used."""
+
+    group: _Case
+    data: CaseCreate | None = None
+    victim: Victim | None = None
+    error: Exception | None = None
+    accounts: int = 0
+
+
+def _save_chunk(
     session: Session,
     principal: Principal,
-    group: _Case,
+    chunk: list[_Case],
     residents: ResidentIndex,
     clocks: CaseClocks,
     now: dt.datetime,
     report: ImportReport,
     bad: list[tuple[int, str, str, str]],
-    headers: dict[str, str],
+    reader: _Reader,
 ) -> None:
+    """Save the cases of one transaction, each in its own savepoint, in file order. Their
+    lookups are made once for the chunk (:class:`SaveBatch`) and their audit records are
+    appended at the end, in the same order (see :mod:`fanzha.workflow.case.batch`)."""
+    prepared = [_prepare(group, residents) for group in chunk]
+    ready = [(p.data, p.victim) for p in prepared if p.data is not None and p.victim is not None]
+    batch = SaveBatch.load(session, ready) if BATCH_LOOKUPS else None
+    for item in prepared:
+        _save(session, principal, item, clocks, now, report, bad, reader.headers, batch)
+    if batch is not None:
+        batch.write_audit(session)
+
+
+def _prepare(group: _Case, residents: ResidentIndex) -> _Prepared:
     values, id_hash = _merged(group)
     victim = residents.victim(phone=values.get("phone"), id_hash=id_hash, at=values["reported_at"])
     try:
@@ -291,6 +319,28 @@ def _save(
         data = CaseCreate.model_validate(
             {**values, "resident_id": victim.resident_id, "accounts": accounts}
         )
+    except (WorkflowError, ValidationError) as exc:
+        return _Prepared(group, error=exc)
+    return _Prepared(group, data, victim, accounts=len(accounts))
+
+
+def _save(
+    session: Session,
+    principal: Principal,
+    item: _Prepared,
+    clocks: CaseClocks,
+    now: dt.datetime,
+    report: ImportReport,
+    bad: list[tuple[int, str, str, str]],
+    headers: dict[str, str],
+    batch: SaveBatch | None,
+) -> None:
+    group, data = item.group, item.data
+    audits = len(batch.audits) if batch is not None else 0
+    try:
+        if item.error is not None:
+            raise item.error
+        assert data is not None
         with session.begin_nested():
             case, outcome = flows.save(
                 session=session,
@@ -299,9 +349,12 @@ def _save(
                 clocks=clocks,
                 now=now,
                 source="import",
-                victim=victim,
+                victim=item.victim,
+                batch=batch,
             )
     except (WorkflowError, ValidationError) as exc:
+        if batch is not None:
+            del batch.audits[audits:]  # the case's savepoint was rolled back
         column, reason = _why(exc)
         column = headers.get(column, column)
         bad += [(r.row, column, reason, raw) for r, raw in zip(group.rows, group.raws, strict=True)]
@@ -310,7 +363,7 @@ def _save(
     report.cases_new += int(outcome == "created")
     report.cases_updated += int(outcome == "updated")
     report.cases_unchanged += int(outcome == "unchanged")
-    report.accounts += len(accounts)
+    report.accounts += item.accounts
     report.residents_linked += int(case.victim_resident_id is not None)
     report.warnings_linked += int(case.warning_id is not None)
 
