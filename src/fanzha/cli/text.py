@@ -54,7 +54,7 @@ def train(
     ] = 0.02,
     semantic_threshold: Annotated[
         float, typer.Option(help="cascade: P(fraud) of the semantic stage that flags")
-    ] = 0.6,
+    ] = 0.5,
 ) -> None:
     """Train on labelled texts; writes the model and its card."""
     frame = _read_column(data, text_col, label_col)

@@ -1,7 +1,8 @@
 """The cascade on the public data and on the own-script set: floors at the measured level.
 
 Targets (issue 12): macro-F1 ≥ 0.99, normal FPR ≤ 0.5 %, recall ≥ 0.90 on unseen types. The
-measured figures (docs/models.md) are macro-F1 0.978, FPR 0.495 %, unseen-type recall 0.702:
+measured figures (docs/models.md) are macro-F1 0.979, FPR 0.495 %, unseen-type recall 0.798
+(0.702 before the neighbour vote of stage 2):
 the tests hold those levels (less a small margin) so a regression fails, and the FPR target,
 which is met, is held as it stands.
 """
@@ -44,7 +45,7 @@ def test_cascade_protocol_macro_f1_and_normal_fpr(trained: dict[str, object]) ->
     model = trained["model"]
     assert isinstance(model, CascadeTextClassifier)
     metrics, _ = verdict_metrics(trained["labels"], model.predict(trained["texts"]))  # type: ignore[arg-type]
-    assert metrics["macro_f1"] >= 0.972, f"macro-F1 {metrics['macro_f1']:.4f} (measured 0.978)"
+    assert metrics["macro_f1"] >= 0.972, f"macro-F1 {metrics['macro_f1']:.4f} (measured 0.979)"
     assert metrics["normal_false_positive_rate"] <= 0.005
 
 
@@ -61,5 +62,5 @@ def test_cascade_recalls_unseen_types_of_own_scripts(trained: dict[str, object])
     model = trained["model"]
     assert isinstance(model, CascadeTextClassifier)
     m = generalisation(model, unseen["text"].tolist(), unseen["label"].tolist())
-    assert m["fraud_recall"] >= 0.66, f"unseen-type recall {m['fraud_recall']:.3f} (0.702)"
+    assert m["fraud_recall"] >= 0.75, f"unseen-type recall {m['fraud_recall']:.3f} (0.798)"
     assert m["normal_false_positive_rate"] <= 0.11, "hard normals flagged (measured 3 of 46)"

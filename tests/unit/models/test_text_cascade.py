@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,3 +187,74 @@ def test_cascade_file_is_usable_by_detect_text_model(
     scorer = load_text_scorer(cascade.save(tmp_path / "cascade.fzm"))
     assert isinstance(scorer, CascadeTextClassifier)
     assert scorer.version == cascade.version
+
+
+def test_neighbour_vote_is_the_fraud_share_of_the_nearest_embeddings() -> None:
+    memory = np.array([[1, 0], [0.96, 0.28], [0, 1], [-1, 0]], dtype=np.float32)
+    vote = semantic.NeighbourVote(memory, np.array([1, 1, 0, 0]), k=2)
+    assert vote.vectors.dtype == np.float16
+    queries = np.array([[1, 0], [0, 1], [-0.6, 0.8]])
+    assert vote.probability(queries).tolist() == [1.0, 0.5, 0.0]
+    assert vote.probability(np.zeros((0, 2))).shape == (0,)
+    with pytest.raises(ModelError):
+        semantic.NeighbourVote(memory, np.array([1, 0]), k=2)
+
+
+def test_cascade_stage2_blends_head_and_neighbour_vote(cascade: CascadeTextClassifier) -> None:
+    texts = ["您好，这边需要您先交一笔钱到我们的账户完成核验，不要告诉别人", "晚上好"]
+    vectors = semantic.SentenceEncoder().encode(texts)
+    assert cascade.neighbours_ is not None and cascade.knn_weight > 0
+    head = cascade.head_.probability(semantic.head_input(texts, vectors))
+    vote = cascade.neighbours_.probability(vectors)
+    w = cascade.knn_weight
+    assert np.allclose(cascade._semantic(texts, vectors), (1 - w) * head + w * vote)
+    assert len(cascade.neighbours_.fraud) == len(cascade.neighbours_.vectors)
+    assert 0 < cascade.neighbours_.fraud.mean() < 1, "the memory holds both classes"
+
+
+def test_cascade_file_keeps_the_neighbour_memory(
+    cascade: CascadeTextClassifier, tmp_path: Path
+) -> None:
+    texts, _ = text_corpus(copies=1)
+    batch = [*texts, "您好，这边需要您先交一笔钱到我们的账户完成核验，不要告诉别人"]
+    path = cascade.save(tmp_path / "cascade.fzm")
+    with zipfile.ZipFile(path) as archive:
+        assert any(name.endswith("neighbours.npz") for name in archive.namelist())
+    loaded = CascadeTextClassifier.load(path)
+    assert loaded.neighbours_ is not None
+    assert np.array_equal(loaded.neighbours_.vectors, cascade.neighbours_.vectors)  # type: ignore[union-attr]
+    assert np.array_equal(loaded.score(batch), cascade.score(batch))
+
+
+def test_cascade_without_neighbour_weight_is_the_head_alone() -> None:
+    texts, labels = text_corpus(copies=8)
+    plain = CascadeTextClassifier(n_features=2**14, holdout=0.2, knn_weight=0.0).fit(texts, labels)
+    assert plain.neighbours_ is None
+    probe = ["您好，这边需要您先交一笔钱到我们的账户完成核验，不要告诉别人"]
+    vectors = semantic.SentenceEncoder().encode(probe)
+    expected = plain.head_.probability(semantic.head_input(probe, vectors))
+    assert np.allclose(plain._semantic(probe, vectors), expected)
+
+
+def test_cascade_file_from_before_the_vote_restores_to_the_head_alone(
+    cascade: CascadeTextClassifier, tmp_path: Path
+) -> None:
+    new = cascade.save(tmp_path / "new.fzm")
+    old = tmp_path / "old.fzm"
+    with zipfile.ZipFile(new) as src, zipfile.ZipFile(old, "w") as dst:
+        for name in src.namelist():
+            if name == "neighbours.npz":
+                continue
+            payload = src.read(name)
+            if name == "meta.json":
+                meta = json.loads(payload)
+                for key in ("knn_k", "knn_weight"):
+                    meta["params"].pop(key)
+                payload = json.dumps(meta, ensure_ascii=False).encode()
+            dst.writestr(name, payload)
+    loaded = CascadeTextClassifier.load(old)
+    assert loaded.neighbours_ is None
+    probe = ["您好，这边需要您先交一笔钱到我们的账户完成核验，不要告诉别人"]
+    vectors = semantic.SentenceEncoder().encode(probe)
+    expected = loaded.head_.probability(semantic.head_input(probe, vectors))
+    assert np.allclose(loaded._semantic(probe, vectors), expected)

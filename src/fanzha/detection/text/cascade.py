@@ -8,9 +8,13 @@
   *unsure* and goes to stage 2; below the band it keeps stage 1's verdict (normal unless the
   lexicon flags it), at or above the band it is fraud. The band is in calibrated probability,
   so its width sets the share of traffic that pays for the encoder (measured in the card).
-- **Stage 2** embeds the text (:class:`~fanzha.detection.text.semantic.SentenceEncoder`) and
-  a logistic head trained on the embeddings of the data and the augmentation gives P(fraud);
-  fraud when it reaches ``semantic_threshold`` (or the lexicon flags the text).
+- **Stage 2** embeds the text (:class:`~fanzha.detection.text.semantic.SentenceEncoder`);
+  P(fraud) = (1 − ``knn_weight``) × a logistic head trained on the embeddings of the data and
+  the augmentation + ``knn_weight`` × the fraud share of the text's ``knn_k`` nearest
+  training embeddings (:class:`~fanzha.detection.text.semantic.NeighbourVote`, the same
+  training set; cosine); fraud when it reaches ``semantic_threshold`` (or the lexicon flags
+  the text). ``knn_weight`` = 0 is the logistic head alone (and what a model file without a
+  neighbour memory, written before the blend, restores to).
 
 The fraud type of a fraud verdict is stage 1's best data-set type when that type holds at
 least half of stage 1's fraud probability, else the lexicon's type when it has a topic cue,
@@ -42,6 +46,7 @@ from fanzha.detection.text.metrics import holdout_mask, verdict_metrics
 from fanzha.detection.text.semantic import (
     EMBEDDING_DIM,
     LogisticHead,
+    NeighbourVote,
     SentenceEncoder,
     encoder_info,
     head_input,
@@ -59,9 +64,11 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
         self,
         band_low: float = 0.02,
         band_high: float = 0.5,
-        semantic_threshold: float = 0.6,
+        semantic_threshold: float = 0.5,
         augment_scale: float = 0.3,
         head_c: float = 4.0,
+        knn_k: int = 50,
+        knn_weight: float = 0.5,
         max_chars: int = 128,
         n_features: int = 2**18,
         holdout: float = 0.1,
@@ -72,6 +79,8 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
         self.semantic_threshold = semantic_threshold
         self.augment_scale = augment_scale
         self.head_c = head_c
+        self.knn_k = knn_k
+        self.knn_weight = knn_weight
         self.max_chars = max_chars
         self.n_features = n_features
         self.holdout = holdout
@@ -108,6 +117,9 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
         fraud = np.array([label != NORMAL for label in kept_y + extra_y], dtype=np.int64)
         inputs = head_input([(texts + extra)[i] for i in rows], vectors[rows])
         self.head_ = LogisticHead.fit(inputs, fraud, self.head_c, self.seed)
+        self.neighbours_: NeighbourVote | None = (
+            NeighbourVote(vectors[rows], fraud, self.knn_k) if self.knn_weight > 0 else None
+        )
 
     def _held_out_metrics(
         self,
@@ -148,6 +160,9 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
             "stage 1": self.first_.meta_.version,
             "classes": self.first_.classes_,
             "features": "semantic head weights over embedding dimensions",
+            "stage 2": f"(1 - {self.knn_weight}) x logistic head + {self.knn_weight} x fraud "
+            f"share of the {self.knn_k} nearest training embeddings; fraud at "
+            f">= {self.semantic_threshold}",
         }
         names = [f"embedding dim {i}" for i in range(EMBEDDING_DIM)] + [
             "mechanics cues",
@@ -182,7 +197,7 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
                 encoded = SentenceEncoder(self.max_chars).encode([texts[i] for i in rows])
             else:
                 encoded = vectors[rows]
-            semantic[rows] = self.head_.probability(head_input([texts[i] for i in rows], encoded))
+            semantic[rows] = self._semantic([texts[i] for i in rows], encoded)
         lexicon = TypeLexicon(threshold=self.first_.lexicon_threshold)
         verdicts = []
         for i, text in enumerate(texts):
@@ -198,6 +213,14 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
             label = self._fraud_type(probs[i], hit.fraud_type) if fraud else NORMAL
             verdicts.append(TextVerdict(label, min(max(score, 0.0), 1.0)))
         return verdicts, routed
+
+    def _semantic(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+        """Stage 2's P(fraud): the logistic head, blended with the neighbour vote if stored."""
+        p = self.head_.probability(head_input(texts, vectors))
+        if self.neighbours_ is None or self.knn_weight <= 0:
+            return p
+        vote = self.neighbours_.probability(vectors)
+        return np.asarray((1.0 - self.knn_weight) * p + self.knn_weight * vote)
 
     def _stage1_fraud(self, probs: np.ndarray) -> np.ndarray:
         classes = self.first_.classes_
@@ -232,6 +255,10 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
         parts["head.npz"] = arrays_to_bytes(
             weights=self.head_.weights, bias=np.array([self.head_.bias], dtype=np.float64)
         )
+        if self.neighbours_ is not None:
+            parts["neighbours.npz"] = arrays_to_bytes(
+                vectors=self.neighbours_.vectors, fraud=self.neighbours_.fraud
+            )
         return parts
 
     def _restore(self, parts: dict[str, bytes]) -> None:
@@ -241,3 +268,7 @@ class CascadeTextClassifier(Estimator[Sequence[str]]):
         self.first_._restore({k[len(FIRST) :]: v for k, v in parts.items() if k.startswith(FIRST)})
         head = arrays_from_bytes(parts["head.npz"])
         self.head_ = LogisticHead(head["weights"], float(head["bias"][0]))
+        self.neighbours_ = None  # files written before the blend: the head alone
+        if "neighbours.npz" in parts:
+            memory = arrays_from_bytes(parts["neighbours.npz"])
+            self.neighbours_ = NeighbourVote(memory["vectors"], memory["fraud"], self.knn_k)

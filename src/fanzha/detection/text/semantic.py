@@ -135,3 +135,34 @@ def cue_features(texts: Sequence[str]) -> np.ndarray:
 def head_input(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     """What the semantic head reads: the embedding and the cue columns."""
     return np.hstack([np.asarray(vectors, dtype=np.float32), cue_features(texts)])
+
+
+class NeighbourVote:
+    """The fraud share among the ``k`` training embeddings nearest to a text (cosine).
+
+    The memory is the head's own training set (data and augmentation), stored as float16
+    unit vectors with a 0/1 fraud flag; it is read in float32. Blended with the logistic head
+    it lets a text that sits close to a few scam scripts count as such even where the linear
+    boundary, pulled by thousands of data-set texts, puts it on the normal side.
+    """
+
+    def __init__(self, vectors: np.ndarray, fraud: np.ndarray, k: int) -> None:
+        self.vectors = np.asarray(vectors, dtype=np.float16)
+        self.fraud = np.asarray(fraud, dtype=np.uint8).ravel()
+        self.k = int(k)
+        if len(self.vectors) != len(self.fraud) or self.k < 1:
+            raise ModelError("neighbour memory: one fraud flag per vector and k ≥ 1 needed")
+        self._memory = self.vectors.astype(np.float32)
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """The fraud share of each row's ``k`` nearest memory vectors."""
+        x = np.asarray(x, dtype=np.float32).reshape(-1, self._memory.shape[1])
+        if not len(x) or not len(self._memory):
+            return np.zeros(len(x))
+        k = min(self.k, len(self._memory))
+        out = np.empty(len(x))
+        for start in range(0, len(x), 256):  # bounded memory for large routed batches
+            sims = x[start : start + 256] @ self._memory.T
+            near = np.argpartition(-sims, k - 1, axis=1)[:, :k]  # deterministic selection
+            out[start : start + 256] = self.fraud[near].mean(axis=1)
+        return out
