@@ -117,6 +117,11 @@ def _decimal(value: float) -> Fraction:
     return Fraction(num(value))
 
 
+def _call_end(m: pd.DataFrame) -> pd.Series:
+    """When a call's signal is known: at its end, as ``detection.signals.CALL_END``."""
+    return m["start"] + pd.to_timedelta(m["duration_s"], unit="s")
+
+
 def unusual_range(phones: pd.Series) -> np.ndarray:
     """International (digits not starting with 86) or virtual-operator range, as in SQL."""
     x = _ints(phones)
@@ -282,7 +287,7 @@ def indicator_call(calls: pd.DataFrame, ind: dict[str, pd.DataFrame], rules: Rul
             _signal(
                 m,
                 phone=m[me],
-                t=m["start"],
+                t=_call_end(m),
                 kind="indicator_call",
                 weight=_capped(r, m["duration_s"]) * m["confidence"].to_numpy(),
                 level_floor=np.where(m["duration_s"] >= long_call, r.long_call_level, 0),
@@ -535,7 +540,7 @@ def suspicious_call(calls: pd.DataFrame, first: pd.DataFrame, rules: Rules) -> p
     return _signal(
         m,
         phone=m["callee"],
-        t=m["start"],
+        t=_call_end(m),
         kind="suspicious_call",
         weight=_capped(r, m["duration_s"]),
         level_floor=0,
@@ -561,7 +566,7 @@ def number_call(
             _signal(
                 m,
                 phone=m[me],
-                t=m["start"],
+                t=_call_end(m),
                 kind=kind,
                 weight=_capped(r, m["duration_s"]) * m["score"].to_numpy(dtype=np.float64),
                 level_floor=0,
