@@ -68,29 +68,43 @@ def write_new_rows(
         select = f"SELECT {_columns(kind)} FROM fresh"  # noqa: S608
         writer.write_events(con, kind.name, select, {}, batch_id, span=span)
         return new, {}
-    return new, _upsert_table(con, kind, writer, batch_id)
+    return new, _upsert_table(con, kind, writer, batch_id, several_files=len(new) > 1)
 
 
 def _upsert_table(
-    con: duckdb.DuckDBPyConnection, kind: Kind, writer: EventWriter, batch_id: str
+    con: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    writer: EventWriter,
+    batch_id: str,
+    *,
+    several_files: bool,
 ) -> dict[int, int]:
+    """Replace the stored rows whose key comes again; the last file wins a key in several.
+
+    Within one file a key is unique among the new rows (classification quarantines a repeated
+    key), so the window that picks each key's last file runs only for an import of several
+    files: for one registry file it was a sort of every row for nothing.
+    """
     keys = ", ".join(f'"{k}"' for k in kind.key) if kind.key else "row_key"
     columns = _columns(kind)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE fresh_last AS SELECT * FROM fresh "  # noqa: S608
-        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _file DESC) = 1"
-    )
+    last = "fresh"
+    if several_files:
+        last = "fresh_last"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE fresh_last AS SELECT * FROM fresh "  # noqa: S608
+            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _file DESC) = 1"
+        )
     path = writer.store.table_path(kind.name)
     if not path.exists():
-        writer.write_table(con, kind.name, f"SELECT {columns} FROM fresh_last", {}, batch_id)  # noqa: S608
+        writer.write_table(con, kind.name, f"SELECT {columns} FROM {last}", {}, batch_id)  # noqa: S608
         return {}
     old = f"(SELECT {columns} FROM read_parquet({sql_path(path)}))"  # noqa: S608
     replaced = con.execute(
-        f"SELECT f._file, count(*) FROM {old} o JOIN fresh_last f USING ({keys}) GROUP BY ALL"  # noqa: S608
+        f"SELECT f._file, count(*) FROM {old} o JOIN {last} f USING ({keys}) GROUP BY ALL"  # noqa: S608
     ).fetchall()
     merged = (
-        f"SELECT {columns} FROM {old} ANTI JOIN fresh_last USING ({keys}) "  # noqa: S608
-        f"UNION ALL SELECT {columns} FROM fresh_last"
+        f"SELECT {columns} FROM {old} ANTI JOIN {last} USING ({keys}) "  # noqa: S608
+        f"UNION ALL SELECT {columns} FROM {last}"
     )
     writer.write_table(con, kind.name, merged, {}, batch_id)
     return {int(f): int(n) for f, n in replaced}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fanzha.store.event_store import EventStore
 
-from .conftest import Ingest, assert_invariant, make_id, write_csv
+from .conftest import Ingest, assert_invariant, make_id, quarantine_rows, write_csv
 
 CALLS = [
     ["13812345678", "13900001111", "2024-05-01 10:00:00", "30"],
@@ -86,6 +86,38 @@ def test_table_key_conflict_inside_file_is_quarantined(tmp_path: Path, ingest: I
     report = ingest("residents", write_csv(tmp_path / "r.csv", header, rows))
     assert (report.files[0].new, report.files[0].quarantined) == (1, 1)
     assert_invariant(report)
+
+
+def test_table_key_conflicts_among_many_keys_and_last_file_wins(
+    tmp_path: Path, ingest: Ingest, store: EventStore
+) -> None:
+    """Only the repeated keys of a file are quarantined (with the row they repeat), whatever
+    the other keys; a key in two files of one import takes the last file's values."""
+    header = ["phone", "id_number", "birth_year", "gender", "occupation", "community"]
+    rows = [[f"1381234{n:04d}", make_id(n), "1980", "M", "office", "CM1"] for n in range(50)]
+    rows.insert(10, ["13812340003", make_id(3), "1980", "M", "office", "CM9"])  # row 12: conflict
+    rows.insert(20, list(rows[5]))  # row 22: same values as row 7
+    rows.append(["13812340007", make_id(7), "1981", "F", "office", "CM1"])  # row 54: conflict
+    first = ingest("residents", write_csv(tmp_path / "r1.csv", header, rows))
+    assert (first.files[0].new, first.files[0].quarantined) == (50, 3)
+    reasons = {r["row"]: r["reason"] for r in quarantine_rows(first)}
+    assert reasons == {
+        "12": "same resident_id/phone as row 5",
+        "22": "duplicate of row 7",
+        "54": "same resident_id/phone as row 9",
+    }
+    again = ["13812340001", make_id(1), "1980", "M", "office"]
+    a = write_csv(tmp_path / "a.csv", header, [[*again, "CA"]])
+    b = write_csv(tmp_path / "b.csv", header, [[*again, "CB"]])
+    both = ingest("residents", a, b)
+    assert [(f.new, f.quarantined) for f in both.files] == [(1, 0), (1, 0)]
+    stored = (
+        store.connect()
+        .execute("SELECT community FROM residents WHERE phone = 8613812340001")
+        .fetchall()
+    )
+    assert stored == [("CB",)]
+    assert _count(store, "residents") == 50
 
 
 def test_ingest_log_and_no_staging_leftovers(

@@ -123,7 +123,7 @@ def test_duplicate_keys_sorted_in_halves_match_one_sort() -> None:
     con = duckdb.connect()
     con.register("k", pa.table({"row_key": pa.array(keys, pa.uint64())}))
     con.execute("CREATE TEMP TABLE norm AS SELECT row_key, NULL::VARCHAR AS _reason FROM k")
-    found = classify._duplicate_keys(con).column("row_key").to_numpy()
+    found = classify._repeated_values(con, "row_key").column("v").to_numpy()
     ordered = np.sort(keys)
     expected = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     assert found.tolist() == expected.tolist()
