@@ -40,14 +40,16 @@ import pandas as pd  # noqa: E402
 import rjieba  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from sklearn.svm import LinearSVC  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make ``bench`` importable
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_models import rate  # noqa: E402
 from fanzha.core.fraud_types import NORMAL  # noqa: E402
 from fanzha.detection.text.classifier import ScamTextClassifier, canonical_label  # noqa: E402
 from fanzha.detection.text.metrics import protocol_split, verdict_metrics  # noqa: E402
-from fanzha.detection.text.ngrams import hashed_counts  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "fraud-texts" / "train.csv"
 UNSEEN = ROOT / "tests" / "unit" / "models" / "data" / "unseen_types.csv"
 FOLDS = 5
@@ -93,9 +95,10 @@ def word_counts(texts: Sequence[str], max_words: int, n_features: int) -> sp.csr
 
 
 class WordNgramClassifier(ScamTextClassifier):
-    """The shipped classifier with hashed word n-grams stacked after the char n-gram buckets."""
+    """The shipped classifier with hashed word n-grams stacked after the char n-gram buckets
+    (``ScamTextClassifier._counts`` is the one place fit and scoring take their counts)."""
 
-    def __init__(
+    def __init__(  # every parameter named: the estimator contract reads them from here
         self,
         max_n: int = 3,
         n_features: int = 2**18,
@@ -115,27 +118,9 @@ class WordNgramClassifier(ScamTextClassifier):
         self.word_features = word_features
 
     def _counts(self, texts: list[str]) -> sp.csr_matrix:
-        chars = hashed_counts(texts, self.max_n, self.n_features)
+        chars = super()._counts(texts)
         words = word_counts(texts, self.max_words, self.word_features)
         return sp.hstack([chars, words], format="csr")
-
-    def _fit_linear(self, texts: list[str], y: np.ndarray) -> None:
-        # the parent's body with ``hashed_counts`` replaced by ``_counts`` (and its width)
-        counts = self._counts(texts)
-        doc_freq = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.idf_ = (np.log((1 + len(texts)) / (1 + doc_freq)) + 1).astype(np.float32)
-        svm = LinearSVC(C=self.c, random_state=self.seed).fit(self._weigh(counts), y)
-        self.classes_ = [str(c) for c in svm.classes_]
-        coef = np.asarray(svm.coef_, dtype=np.float32)
-        intercept = np.asarray(svm.intercept_, dtype=np.float32)
-        if len(self.classes_) == 2:
-            coef = (np.vstack([-coef, coef]) / 2).astype(np.float32)
-            intercept = (np.r_[-intercept, intercept] / 2).astype(np.float32)
-        self.coef_, self.intercept_ = coef, intercept
-
-    def _margins(self, texts: list[str]) -> np.ndarray:
-        features = self._weigh(self._counts(texts))
-        return np.asarray(features @ self.coef_.T) + self.intercept_
 
 
 Factory = Callable[[], ScamTextClassifier]
@@ -162,16 +147,6 @@ def cross_validate(factory: Factory, texts: list[str], y: np.ndarray) -> tuple[f
     return float(np.mean(f1s)), float(np.mean(fprs))
 
 
-def cpu_rate(work: Callable[[], object], items: int, repeats: int = 2) -> float:
-    """Items per CPU-second of this process, best of ``repeats``."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        work()
-        best = min(best, time.process_time() - start)
-    return items / max(best, 1e-9)
-
-
 def final_figures(
     factory: Factory,
     train: tuple[list[str], np.ndarray],
@@ -187,7 +162,7 @@ def final_figures(
         "holdout_f1": metrics["macro_f1"],
         "holdout_fpr": metrics["normal_false_positive_rate"],
         "unseen_recall": recall,
-        "rate": cpu_rate(lambda: model.judge(batch), len(batch)),
+        "rate": rate(lambda: model.judge(batch), len(batch), repeats=2),
     }
 
 

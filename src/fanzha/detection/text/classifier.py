@@ -102,9 +102,14 @@ class ScamTextClassifier(Estimator[Sequence[str]]):
             mask[rng.choice(rows, size=take, replace=False)] = True
         return mask
 
+    def _counts(self, texts: list[str]) -> sp.csr_matrix:
+        """The document-term counts the linear part learns from (one place for fit and score,
+        so a variant can add features by overriding this alone)."""
+        return hashed_counts(texts, self.max_n, self.n_features)
+
     def _fit_linear(self, texts: list[str], y: np.ndarray) -> None:
-        counts = hashed_counts(texts, self.max_n, self.n_features)
-        doc_freq = np.bincount(counts.indices, minlength=self.n_features)
+        counts = self._counts(texts)
+        doc_freq = np.bincount(counts.indices, minlength=counts.shape[1])
         self.idf_ = (np.log((1 + len(texts)) / (1 + doc_freq)) + 1).astype(np.float32)
         svm = LinearSVC(C=self.c, random_state=self.seed).fit(self._weigh(counts), y)
         self.classes_ = [str(c) for c in svm.classes_]
@@ -175,7 +180,7 @@ class ScamTextClassifier(Estimator[Sequence[str]]):
         return sp.csr_matrix(sp.diags(1 / np.maximum(norms, 1e-12)) @ weighted)
 
     def _margins(self, texts: list[str]) -> np.ndarray:
-        features = self._weigh(hashed_counts(texts, self.max_n, self.n_features))
+        features = self._weigh(self._counts(texts))
         return np.asarray(features @ self.coef_.T) + self.intercept_
 
     def probabilities(self, data: Sequence[str]) -> np.ndarray:
