@@ -6,6 +6,8 @@ import random
 
 import duckdb
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fanzha.ingest.sql_macros import install
 
@@ -56,3 +58,46 @@ def test_url_host_matches_host_and_whitespace_check() -> None:
         if not old_bad:
             assert new_host == old_host, url
     assert 0 < sum(r[2] for r in rows) < len(rows)
+
+
+_CON: list[duckdb.DuckDBPyConnection] = []
+
+
+def _hosts(urls: list[str]) -> list[tuple[str, str | None, str | None]]:
+    if not _CON:  # one connection for every example: a new one per example is most of the time
+        _CON.append(duckdb.connect())
+        install(_CON[0])
+    con = _CON[0]
+    con.register("u", pa.table({"url": urls}))
+    rows = con.execute(
+        "SELECT url, fz_url_host(trim(url)), fz_url_host_re(trim(url)) FROM u"
+    ).fetchall()
+    return [(str(u), fast, slow) for u, fast, slow in rows]
+
+
+def test_string_search_host_equals_the_regular_expression() -> None:
+    """``fz_url_host`` (fast paths for http(s) and bare URLs) gives the general expression's host on
+    every input, including the ones it hands to it (``@``, an empty host, other schemes)."""
+    rng = random.Random(11)
+    pieces = [*PIECES, "http:", "HtTpS:", "/", ":/", "h"]
+    urls = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 7))) for _ in range(20000)]
+    urls += ["http:///x", "a:b", "1ab://h", "ab-c.d+e://H.x.:9/", "x://@h", "://h", "h:"]
+    rows = _hosts(urls)
+    assert [(u, fast) for u, fast, _ in rows] == [(u, slow) for u, _, slow in rows]
+    # both fast branches were compared, not only the fallback: http(s) URLs and bare ones
+    found = [u.strip() for u, fast, _ in rows if fast is not None and "@" not in u]
+    assert sum(u.lower().startswith(("http://", "https://")) for u in found) > 1000
+    assert sum("://" not in u for u in found) > 1000
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list(":/?#@.+-aZ9 \t\n\r\x0b\x0c例")), max_size=14),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_string_search_host_equals_the_expression_fuzzed(urls: list[str]) -> None:
+    rows = _hosts(urls)
+    assert [fast for _, fast, _ in rows] == [slow for _, _, slow in rows]
