@@ -12,27 +12,20 @@ either accepted or quarantined.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
-import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from fanzha.errors import IngestError, NothingValidError, WorkflowError
-from fanzha.ingest.headers import match_headers
-from fanzha.ingest.idnumbers import mask_id
+from fanzha.errors import NothingValidError, WorkflowError
 from fanzha.ingest.quarantine import write_quarantine
-from fanzha.ingest.readers import format_of
-from fanzha.ingest.readers.base import cell_text
-from fanzha.ingest.readers.csvfile import read_csv
+from fanzha.ingest.tabular import Reader, open_table, raw_json
 from fanzha.workflow.case import flows
 from fanzha.workflow.case.batch import SaveBatch
 from fanzha.workflow.case.linking import Victim
@@ -50,7 +43,6 @@ SQLITE_PAUSE_S = 0.12  # between transactions on SQLite (see _let_others_write)
 # one query per chunk for each lookup (SaveBatch); False saves case by case as the desk does,
 # the reference the tests compare the batched import against
 BATCH_LOOKUPS = True
-Row = tuple[int, dict[str, str | None]]
 
 
 @dataclass
@@ -70,84 +62,6 @@ class ImportReport:
     reasons: Counter[str] = field(default_factory=Counter)
     quarantine_file: Path | None = None
     extra_columns: tuple[str, ...] = ()
-
-
-@dataclass
-class _Reader:
-    rows: Iterator[Row]
-    headers: dict[str, str]  # schema column -> header in the file
-    extras: tuple[str, ...]
-    total: int | None
-    rejects: list[tuple[int, str, str, str]]
-
-
-def _open(path: Path, sheet: str | None) -> _Reader:
-    fmt = format_of(path)
-    if not path.is_file():
-        raise IngestError("no such file", file=str(path))
-    if fmt in (".csv", ".tsv", ".txt"):
-        return _open_csv(path)
-    if fmt == ".xlsx":
-        return _open_xlsx(path, sheet)
-    raise IngestError("unsupported file format for cases (use CSV or XLSX)", file=path.name)
-
-
-def _open_csv(path: Path) -> _Reader:
-    source = read_csv(path, CASES)
-    names = [n for n in source.headers if not n.startswith("__")]
-    reader = _Reader(iter(()), {n: source.headers[n] for n in names}, source.extras, None, [])
-
-    def rows() -> Iterator[Row]:
-        for batch in source.batches:
-            for item in batch.to_pylist():
-                yield int(item["_row"]), {n: item.get(n) for n in names}
-        reader.rejects += [(r.row, r.column, r.reason, r.raw) for r in source.rejects]
-
-    reader.rows = rows()
-    return reader
-
-
-def _open_xlsx(path: Path, sheet: str | None) -> _Reader:
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise IngestError(f"not a readable XLSX workbook: {exc}", file=path.name) from exc
-    if sheet is not None and sheet not in book.sheetnames:
-        book.close()
-        raise IngestError(
-            f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})", file=path.name
-        )
-    ws = book[sheet] if sheet is not None else book.worksheets[0]
-    cells = ws.iter_rows(values_only=True)
-    header = [cell_text(v) or "" for v in next(cells, ())]
-    if not any(header):
-        book.close()
-        raise IngestError("empty sheet: no header row", file=path.name)
-    match = match_headers(CASES, header, path)
-    total = max((ws.max_row or 1) - 1, 0)
-
-    def rows() -> Iterator[Row]:
-        try:
-            for number, values in enumerate(cells, start=2):
-                texts = [cell_text(v) for v in values]
-                if any(t not in (None, "") for t in texts):
-                    yield number, {n: _at(texts, p) for n, p in match.columns.items()}
-        finally:
-            book.close()
-
-    headers = {n: header[p] for n, p in match.columns.items()}
-    return _Reader(rows(), headers, match.extras, total, [])
-
-
-def _at(texts: list[str | None], position: int) -> str | None:
-    return texts[position] if position < len(texts) else None
-
-
-def _raw(reader: _Reader, values: dict[str, str | None]) -> str:
-    shown = {
-        reader.headers.get(n, n): mask_id(v) if n == "id_number" else v for n, v in values.items()
-    }
-    return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -178,7 +92,7 @@ def import_cases(
     write lock for long (the desk keeps working on SQLite); a crash leaves whole cases, and
     running the import again completes it (saving is idempotent)."""
     path = Path(path)
-    reader = _open(path, sheet)
+    reader = open_table(path, CASES, sheet)
     report = ImportReport(path, extra_columns=reader.extras)
     bad: list[tuple[int, str, str, str]] = []
     cases = _group(reader, report, bad, timezone, pseudonym_key, progress)
@@ -225,7 +139,7 @@ def _write_lock(session: Session) -> None:
 
 
 def _group(
-    reader: _Reader,
+    reader: Reader,
     report: ImportReport,
     bad: list[tuple[int, str, str, str]],
     zone: str,
@@ -237,7 +151,7 @@ def _group(
         report.rows_read += 1
         if progress is not None and report.rows_read % 500 == 0:
             progress(report.rows_read, reader.total)
-        raw = _raw(reader, values)
+        raw = raw_json(reader, values)
         try:
             parsed = parse_row(number, values, zone, key)
             group = cases.setdefault(parsed.case["case_no"], _Case())
@@ -297,7 +211,7 @@ def _save_chunk(
     now: dt.datetime,
     report: ImportReport,
     bad: list[tuple[int, str, str, str]],
-    reader: _Reader,
+    reader: Reader,
 ) -> None:
     """Save the cases of one transaction, each in its own savepoint, in file order. Their
     lookups are made once for the chunk (:class:`SaveBatch`) and their audit records are

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.errors import NothingValidError, WorkflowError
 from fanzha.ingest.quarantine import write_quarantine
+from fanzha.ingest.tabular import Reader, open_table, raw_json
 from fanzha.workflow.case.rows import RowError
 from fanzha.workflow.roles import Permission, Principal
 from fanzha.workflow.volunteer import flows
 from fanzha.workflow.volunteer.rows import VOLUNTEERS, ParsedVolunteer, parse_volunteer
-from fanzha.workflow.volunteer.tabular import Reader, open_table, raw_json
 
 __all__ = ["IMPORTER", "RosterReport", "import_volunteers"]
 

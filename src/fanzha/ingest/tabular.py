@@ -1,9 +1,10 @@
-"""Open a CSV (UTF-8/UTF-16/GBK/GB18030, delimiter sniffed) or XLSX file of one input kind.
+"""Open a CSV (UTF-8/UTF-16/GBK/GB18030, delimiter sniffed) or XLSX file of one input kind,
+row by row, for the importers that save through the workflow (cases, volunteers).
 
-The same reading as the case importer's (``fanzha.workflow.case.importer``), for any
-:class:`~fanzha.core.schemas.Kind`: headers matched with the kind's aliases, rows streamed as
-``(row number as a spreadsheet shows it, {column: text})``, rows the CSV reader itself could
-not split returned in ``rejects``.
+For any :class:`~fanzha.core.schemas.Kind`: headers matched with the kind's aliases, rows
+streamed as ``(row number as a spreadsheet shows it, {column: text})``, rows the CSV reader
+itself could not split returned in ``rejects``, the number of data rows when the format says
+it (XLSX) for a progress bar.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import openpyxl
 from fanzha.core.schemas import Kind
 from fanzha.errors import IngestError
 from fanzha.ingest.headers import match_headers
+from fanzha.ingest.idnumbers import mask_id
 from fanzha.ingest.readers import format_of
 from fanzha.ingest.readers.base import cell_text
 from fanzha.ingest.readers.csvfile import read_csv
@@ -36,6 +38,7 @@ class Reader:
     headers: dict[str, str]  # schema column -> header in the file
     extras: tuple[str, ...]
     rejects: list[tuple[int, str, str, str]]
+    total: int | None = None  # data rows, when known before reading (XLSX)
 
 
 def open_table(path: Path, kind: Kind, sheet: str | None = None) -> Reader:
@@ -83,6 +86,7 @@ def _open_xlsx(path: Path, kind: Kind, sheet: str | None) -> Reader:
         book.close()
         raise IngestError("empty sheet: no header row", file=path.name)
     match = match_headers(kind, header, path)
+    total = max((ws.max_row or 1) - 1, 0)
 
     def rows() -> Iterator[Row]:
         try:
@@ -97,10 +101,13 @@ def _open_xlsx(path: Path, kind: Kind, sheet: str | None) -> Reader:
             book.close()
 
     headers = {n: header[p] for n, p in match.columns.items()}
-    return Reader(rows(), headers, match.extras, [])
+    return Reader(rows(), headers, match.extras, [], total)
 
 
 def raw_json(reader: Reader, values: dict[str, str | None]) -> str:
-    """The row as the file had it (its own headers), for the quarantine file."""
-    shown = {reader.headers.get(n, n): v for n, v in values.items()}
+    """The row as the file had it (its own headers), for the quarantine file; an ID number
+    masked."""
+    shown = {
+        reader.headers.get(n, n): mask_id(v) if n == "id_number" else v for n, v in values.items()
+    }
     return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
