@@ -10,7 +10,14 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import make_url
 
-from fanzha.cli.common import DatabaseOption, DataDirOption, console, err_console, settings_with
+from fanzha.cli.common import (
+    DatabaseOption,
+    DataDirOption,
+    console,
+    err_console,
+    print_file_details,
+    settings_with,
+)
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, upgrade
 from fanzha.store.event_store import EventStore
@@ -94,12 +101,9 @@ def print_report(report: ImportReport) -> None:
         f"accounts {report.accounts:,} · linked to residents {report.residents_linked:,}, "
         f"to warnings {report.warnings_linked:,}"
     )
-    for reason, n in report.reasons.most_common(5):
-        console.print(f"    {n:>9,} × {reason}", markup=False)
-    if report.quarantine_file:
-        console.print(f"    quarantine file: {report.quarantine_file}", markup=False)
-    if report.extra_columns:
-        console.print(f"    ignored extra columns: {', '.join(report.extra_columns)}", markup=False)
+    print_file_details(
+        console, report.reasons.most_common(5), report.quarantine_file, report.extra_columns
+    )
 
 
 @cases_app.command("import")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import typer
@@ -29,3 +30,19 @@ def settings_with(data_dir: Path | None = None, database_url: str | None = None)
     if database_url is not None:
         updates["database_url"] = database_url
     return base.model_copy(update=updates) if updates else base
+
+
+def print_file_details(
+    out: Console,
+    reasons: Iterable[tuple[str, int]],
+    quarantine_file: Path | None,
+    extra_columns: Sequence[str],
+) -> None:
+    """The lines under a file's summary: top quarantine reasons, the quarantine file, the
+    columns the file had that no schema column takes (ingest, cases, volunteers)."""
+    for reason, n in reasons:
+        out.print(f"    {n:>9,} × {reason}", markup=False)
+    if quarantine_file:
+        out.print(f"    quarantine file: {quarantine_file}", markup=False)
+    if extra_columns:
+        out.print(f"    ignored extra columns: {', '.join(extra_columns)}", markup=False)

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from fanzha.cli.common import print_file_details
 from fanzha.core.schemas import KINDS
 from fanzha.ingest import FileReport, IngestReport, ingest_directory, ingest_files
 from fanzha.settings import Settings, get_settings
@@ -54,12 +55,7 @@ def _print_file(f: FileReport) -> None:
         f"accepted {f.accepted:,} (new {f.new:,}, already present {f.already_present:,}) · "
         f"quarantined {f.quarantined:,}"
     )
-    for reason, n in f.top_reasons():
-        _console.print(f"    {n:>9,} × {reason}", markup=False)
-    if f.quarantine_file:
-        _console.print(f"    quarantine file: {f.quarantine_file}", markup=False)
-    if f.extra_columns:
-        _console.print(f"    ignored extra columns: {', '.join(f.extra_columns)}", markup=False)
+    print_file_details(_console, f.top_reasons(), f.quarantine_file, f.extra_columns)
     if f.updated:
         _console.print(f"    {f.updated:,} rows replaced older rows with the same key")
 

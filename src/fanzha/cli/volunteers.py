@@ -7,7 +7,13 @@ from pathlib import Path
 import typer
 
 from fanzha.cli.cases import quarantine_base
-from fanzha.cli.common import DatabaseOption, DataDirOption, console, settings_with
+from fanzha.cli.common import (
+    DatabaseOption,
+    DataDirOption,
+    console,
+    print_file_details,
+    settings_with,
+)
 from fanzha.settings import Settings
 from fanzha.store.database import make_engine, session_factory, upgrade
 from fanzha.workflow.clock import local_now
@@ -48,12 +54,9 @@ def print_report(report: RosterReport) -> None:
         f"new {report.new:,}, updated {report.updated:,}, unchanged {report.unchanged:,} · "
         f"teams {report.teams:,}"
     )
-    for reason, n in report.reasons.most_common(5):
-        console.print(f"    {n:>9,} × {reason}", markup=False)
-    if report.quarantine_file:
-        console.print(f"    quarantine file: {report.quarantine_file}", markup=False)
-    if report.extra_columns:
-        console.print(f"    ignored extra columns: {', '.join(report.extra_columns)}", markup=False)
+    print_file_details(
+        console, report.reasons.most_common(5), report.quarantine_file, report.extra_columns
+    )
 
 
 @volunteers_app.command("import")
