@@ -44,6 +44,9 @@ def test_tier_rules_bad_field_is_a_clear_error(tmp_path: Path) -> None:
         parse_tier_rules(b'version = "x"\n[one_to_one]\nmin_victim_score = 2.0\n', "bad.toml")
     with pytest.raises(ConfigError, match="cannot read"):
         load_tier_rules(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="tier rules are not valid TOML") as bad:
+        parse_tier_rules(b"version = \n", "bad.toml")
+    assert bad.value.context.get("file") == "bad.toml"
 
 
 def test_tier_base_follows_victim_score() -> None:

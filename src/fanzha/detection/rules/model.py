@@ -9,14 +9,12 @@ file's bytes, so every warning records exactly which rules produced it.
 from __future__ import annotations
 
 import hashlib
-import tomllib
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fanzha.core.levels import Level
+from fanzha.core.rules_file import first_error, parse_toml, rules_bytes
 from fanzha.errors import ConfigError
 
 SIGNAL_KINDS = (
@@ -158,26 +156,18 @@ def _level_number(value: object) -> int:
 
 def load_rules(path: Path | None = None) -> Rules:
     """Load and validate a rules file (the packaged default when ``path`` is None)."""
-    if path is None:
-        data = resources.files("fanzha.detection.rules").joinpath("default.toml").read_bytes()
-        name = "default.toml"
-    else:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read rules file: {exc.strerror}", file=str(path)) from exc
-        name = str(path)
+    data, name = rules_bytes("fanzha.detection.rules", path, "rules file")
     return parse_rules(data, name)
 
 
 def parse_rules(data: bytes, name: str) -> Rules:
     """Validate rules from TOML bytes; errors name the file and the offending field."""
+    raw = parse_toml(data, name, "rules file is not valid TOML")
+    raw_signals = raw.get("signals", {})
+    behaviour = raw_signals.pop("behaviour_number", None)
+    for kind in OPTIONAL_KINDS:
+        raw_signals.setdefault(kind, {"weight": 0.0})
     try:
-        raw: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
-        raw_signals = raw.get("signals", {})
-        behaviour = raw_signals.pop("behaviour_number", None)
-        for kind in OPTIONAL_KINDS:
-            raw_signals.setdefault(kind, {"weight": 0.0})
         rules = Rules(
             **{k: v for k, v in raw.items() if k != "signals"},
             signals=raw_signals,
@@ -185,12 +175,8 @@ def parse_rules(data: bytes, name: str) -> Rules:
             source=name,
             fingerprint=hashlib.sha256(data).hexdigest(),
         )
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"rules file is not valid TOML: {exc}", file=name) from exc
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"invalid rule {where}: {first['msg']}", file=name) from exc
+        raise ConfigError(f"invalid rule {first_error(exc)}", file=name) from exc
     _check_references(rules, name)
     return rules
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import tomllib
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from fanzha.core.rules_file import first_error, parse_toml, rules_bytes
 from fanzha.errors import ConfigError
 
 Tier = Literal["watch", "automated", "assisted", "one_to_one"]
@@ -105,26 +104,14 @@ def escalate_at_once(rules: TierRules) -> TierRules:
 
 def load_tier_rules(path: Path | None = None) -> TierRules:
     """Load and validate a tier-rules file (the packaged default when ``path`` is None)."""
-    if path is None:
-        data = resources.files("fanzha.workflow.tier").joinpath("default.toml").read_bytes()
-        name = "default.toml"
-    else:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read tier rules: {exc.strerror}", file=str(path)) from exc
-        name = str(path)
+    data, name = rules_bytes("fanzha.workflow.tier", path, "tier rules")
     return parse_tier_rules(data, name)
 
 
 def parse_tier_rules(data: bytes, name: str) -> TierRules:
     """Validate tier rules from TOML bytes; errors name the file and the field."""
+    raw = parse_toml(data, name, "tier rules are not valid TOML")
     try:
-        raw: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
         return TierRules(**raw, source=name, fingerprint=hashlib.sha256(data).hexdigest())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"tier rules are not valid TOML: {exc}", file=name) from exc
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"tier rules: {where}: {first['msg']}", file=name) from exc
+        raise ConfigError(f"tier rules: {first_error(exc)}", file=name) from exc
