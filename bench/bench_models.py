@@ -147,28 +147,37 @@ def bench_text() -> None:
     )
 
 
-def _fraud_texts() -> tuple[list[str], list[str], np.ndarray]:
+def fraud_texts() -> tuple[list[str], list[str], np.ndarray]:
+    """The Telecom_Fraud_Texts_5 texts, their canonical labels and the protocol's holdout mask
+    (also used by the studies in ``bench/``)."""
     data = pd.read_csv(SHARED / "fraud-texts" / "train.csv", dtype=str, keep_default_na=False)
     labels = [canonical_label(x) for x in data["label"]]
     return data["text"].tolist(), labels, protocol_split(data["label"].tolist())
 
 
-def _generalisation_report(name: str, model: TextScorer) -> None:
+def own_scripts(*, unseen: bool = True) -> tuple[list[str], list[str]]:
+    """Texts and labels of the own-script set: the unseen types with the hard normals, or
+    (``unseen=False``) every other row (the known types in new styles and the hard normals)."""
     frame = pd.read_csv(GENERALISATION)
-    unseen = frame[frame["label"].isin(UNSEEN_TYPES) | (frame["label"] == NORMAL)]
-    m = generalisation(model, unseen["text"].tolist(), unseen["label"].tolist())
-    known = frame[~frame["label"].isin(UNSEEN_TYPES)]
-    k = generalisation(model, known["text"].tolist(), known["label"].tolist())
+    is_unseen = frame["label"].isin(UNSEEN_TYPES)
+    rows = frame[is_unseen | (frame["label"] == NORMAL)] if unseen else frame[~is_unseen]
+    return rows["text"].astype(str).tolist(), rows["label"].tolist()
+
+
+def _generalisation_report(name: str, model: TextScorer) -> None:
+    texts, labels = own_scripts()
+    m = generalisation(model, texts, labels)
+    k = generalisation(model, *own_scripts(unseen=False))
     per_type = ", ".join(f"{key[7:]} {v:.2f}" for key, v in m.items() if key.startswith("recall:"))
     print(
-        f"{name}: own scripts of unseen types ({int((unseen['label'] != NORMAL).sum())}): "
+        f"{name}: own scripts of unseen types ({sum(lab != NORMAL for lab in labels)}): "
         f"recall {m['fraud_recall']:.3f} ({per_type}); new-style known types recall "
         f"{k['fraud_recall']:.2f}; hard normals flagged {m['normal_false_positive_rate']:.3f}"
     )
 
 
 def bench_cascade() -> None:
-    texts, labels, test = _fraud_texts()
+    texts, labels, test = fraud_texts()
     train_rows, test_rows = np.flatnonzero(~test), np.flatnonzero(test)
     train_texts, test_texts = [texts[i] for i in train_rows], [texts[i] for i in test_rows]
     train_labels = [labels[i] for i in train_rows]
@@ -206,7 +215,7 @@ def bench_cascade_speed(cascade: CascadeTextClassifier, texts: list[str]) -> Non
 
 
 def bench_loto() -> None:
-    texts, labels, test = _fraud_texts()
+    texts, labels, test = fraud_texts()
     trainers: dict[str, Trainer] = {
         "stage 1 alone": lambda t, y: ScamTextClassifier().fit(t, y),
         "cascade": lambda t, y: CascadeTextClassifier().fit(t, y),

